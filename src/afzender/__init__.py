@@ -1,0 +1,60 @@
+"""afzender: in which capacity does a Dutch government member speak in a post?
+
+``minister-in-functie``, ``partijpoliticus`` or ``privépersoon``.
+
+>>> import afzender
+>>> afzender.predict("Vanaf 1 juni gaan de musea weer open.")  # doctest: +SKIP
+'minister-in-functie'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .classifier import Classifier, Result, default_classifier, load
+from .errors import DataError, ModelFileError
+from .labels import LABELS
+from .training import train
+
+__all__ = ["LABELS", "Classifier", "DataError", "ModelFileError", "Result", "__version__",
+           "audit", "check", "classify", "evaluate", "load", "predict", "predict_proba", "train"]
+
+
+def predict(texts: str | Iterable[str]) -> str | list[str]:
+    """Label of each post with the shipped model (one label for one str)."""
+    return default_classifier().predict(texts)
+
+
+def predict_proba(texts: str | Iterable[str]) -> np.ndarray:
+    """Probabilities ``(n, 3)`` in :data:`LABELS` order with the shipped model."""
+    return default_classifier().predict_proba(texts)
+
+
+def classify(texts: str | Iterable[str], *, explain: bool = False) -> Result | list[Result]:
+    """:class:`Result` objects with the shipped model; ``explain=True`` adds the words."""
+    return default_classifier().classify(texts, explain=explain)
+
+
+def evaluate(model: Classifier | str | None, data: Any, **options: Any):
+    """Evaluate a model on labelled data; see :func:`afzender.evaluation.evaluate_model`."""
+    from .evaluation import evaluate_model
+
+    return evaluate_model(model, data, **options)
+
+
+def audit(data: Any, **options: Any):
+    """Audit accounts for mixing; see :func:`afzender.auditing.audit_accounts`."""
+    from .auditing import audit_accounts
+
+    return audit_accounts(data, **options)
+
+
+def check(text: str, **options: Any):
+    """Check a draft against an account type; see :func:`afzender.auditing.check_draft`."""
+    from .auditing import check_draft
+
+    return check_draft(text, **options)

@@ -1,0 +1,198 @@
+"""The :class:`Classifier`: one protocol over the linear and transformer backends."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ._version import __version__
+from .errors import ModelFileError
+from .io import as_text_list, iter_batches
+from .labels import LABELS
+from .modelfile import read_manifest, write_manifest
+
+DEFAULT_BATCH = 4096
+
+
+class Backend(Protocol):
+    kind: str
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray: ...
+    def explain(self, texts: list[str], top: int = 8) -> list[list[tuple[str, float]]]: ...
+    def save(self, folder: Path) -> list[str]: ...
+    def manifest_config(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Result:
+    """The capacity of one post.
+
+    Attributes
+    ----------
+    label:
+        The most probable of :data:`afzender.LABELS`.
+    probabilities:
+        Probability of each label.
+    explanation:
+        With ``explain=True``: the words that drove the decision, as
+        ``(word, contribution)`` pairs, strongest first; else ``None``.
+    """
+
+    label: str
+    probabilities: dict[str, float]
+    explanation: list[tuple[str, float]] | None = field(default=None)
+
+    @property
+    def confidence(self) -> float:
+        return self.probabilities[self.label]
+
+
+class Classifier:
+    """A fitted model: ``predict``, ``predict_proba``, ``classify``, ``save``.
+
+    Get one from :func:`afzender.load` or :func:`afzender.train`. Safe to share between
+    threads: prediction does not mutate the model.
+    """
+
+    def __init__(self, backend: Backend, metadata: dict[str, Any] | None = None) -> None:
+        self.backend = backend
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.metadata.setdefault("kind", backend.kind)
+        self.metadata["labels"] = list(LABELS)
+
+    labels: tuple[str, ...] = LABELS
+
+    @property
+    def kind(self) -> str:
+        return self.backend.kind
+
+    def __repr__(self) -> str:
+        source = self.metadata.get("path", "in memory")
+        return f"Classifier(kind={self.kind!r}, source={source!r})"
+
+    # --------------------------------------------------------------- predicting
+    def predict_proba(self, texts: str | Iterable[str]) -> np.ndarray:
+        """Probabilities, shape ``(n, 3)`` in :data:`LABELS` order (``(3,)`` for one str).
+
+        Raises
+        ------
+        TypeError
+            ``texts`` is not a str or iterable of str; the message names the bad index.
+        """
+        posts, single = as_text_list(texts)
+        proba = self._proba(posts)
+        return proba[0] if single else proba
+
+    def predict(self, texts: str | Iterable[str]) -> str | list[str]:
+        """The label of each post (a single label for a single str)."""
+        posts, single = as_text_list(texts)
+        labels = [LABELS[i] for i in self._proba(posts).argmax(axis=1)]
+        return labels[0] if single else labels
+
+    def classify(self, texts: str | Iterable[str], *, explain: bool = False,
+                 top: int = 8) -> Result | list[Result]:
+        """:class:`Result` objects (label, probabilities, optional explanation)."""
+        posts, single = as_text_list(texts)
+        results = self._results(posts, explain=explain, top=top)
+        return results[0] if single else results
+
+    def predict_iter(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH,
+                     explain: bool = False) -> Iterator[Result]:
+        """Classify any iterable lazily, in order, holding one batch in memory at a time."""
+        for batch in iter_batches(texts, batch_size):
+            yield from self._results(batch, explain=explain)
+
+    def _proba(self, posts: list[str]) -> np.ndarray:
+        if not posts:
+            return np.zeros((0, len(LABELS)))
+        if len(posts) <= DEFAULT_BATCH:
+            return self.backend.predict_proba(posts)
+        return np.concatenate([self.backend.predict_proba(posts[i:i + DEFAULT_BATCH])
+                               for i in range(0, len(posts), DEFAULT_BATCH)])
+
+    def _results(self, posts: list[str], *, explain: bool, top: int = 8) -> list[Result]:
+        proba = self._proba(posts)
+        reasons = self.backend.explain(posts, top) if explain and posts else [None] * len(posts)
+        return [Result(LABELS[int(row.argmax())],
+                       {label: float(p) for label, p in zip(LABELS, row)}, reason)
+                for row, reason in zip(proba, reasons)]
+
+    # ----------------------------------------------------------------- storage
+    def save(self, path: str | Path, *, card: str | None = None) -> Path:
+        """Write the model folder (manifest, weights, model card) and return its path.
+
+        The folder is written next to its destination first and moved into place, so a
+        failed save never leaves a half-written model.
+        """
+        from .card import model_card
+
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".afzender-", dir=target.parent))
+        try:
+            files = self.backend.save(staging)
+            manifest = {key: value for key, value in self.metadata.items()
+                        if key not in ("path", "files", "format", "format_version")}
+            manifest.update(kind=self.kind, labels=list(LABELS), library_version=__version__,
+                            config=self.backend.manifest_config())
+            self.metadata = {**write_manifest(staging, manifest, files), "path": str(target)}
+            (staging / "README.md").write_text(card or model_card(self.metadata), encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+
+def default_model_path() -> Path:
+    """The shipped model: inside the installed package, else the source checkout's."""
+    packaged = Path(__file__).parent / "models" / "default"
+    if (packaged / "manifest.json").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "models" / "default"
+
+
+def load(path: str | Path | None = None) -> Classifier:
+    """Load a model folder (``None``: the shipped default model).
+
+    Raises
+    ------
+    ModelFileError
+        The folder is missing, damaged, tampered with or of an unknown format. Nothing
+        in the folder is executed or unpickled.
+    """
+    folder, manifest = read_manifest(default_model_path() if path is None else path)
+    if manifest["kind"] == "linear":
+        from .linear import LinearModel
+
+        backend: Backend = LinearModel.load(folder, manifest)
+    else:
+        try:
+            from .transformer.model import TransformerModel
+        except ImportError as exc:
+            raise ModelFileError(f"{folder}: a transformer model needs the optional extra: "
+                                 f"pip install 'afzender[transformer]' ({exc})") from None
+        backend = TransformerModel.load(folder, manifest)
+    return Classifier(backend, {**manifest, "path": str(folder)})
+
+
+_default: Classifier | None = None
+_default_lock = threading.Lock()
+
+
+def default_classifier() -> Classifier:
+    """The shipped model, loaded once on first use (thread-safe)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = load(None)
+    return _default

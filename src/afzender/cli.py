@@ -1,0 +1,273 @@
+"""The ``afzender`` command line: a thin layer over the Python API.
+
+User mistakes (missing file, bad column, unreadable model, bad option) print one line
+``afzender: error: ...`` and exit with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import AfzenderError, DataError
+from .labels import LABELS
+
+PROGRESS_MIN_ROWS = 2000
+BATCH = 4096
+
+
+def _model(path: str | None):
+    from .classifier import load
+
+    return load(path)
+
+
+# ------------------------------------------------------------------- predict
+def _count_rows(path: Path) -> int:
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    with open(path, "rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _file_posts(path: Path, text_column: str, id_column: str) -> Iterator[tuple[str, Any, str]]:
+    from .io import iter_file_rows
+
+    for number, row in iter_file_rows(path):
+        if text_column not in row:
+            raise DataError(f"{path}: no column {text_column!r} (line/row {number}); columns: "
+                            f"{', '.join(map(repr, row))}; choose one with --text-column")
+        text = row[text_column]
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise DataError(f"{path}, line/row {number}: {text_column!r} is not text: {text!r:.40}")
+        yield str(number), row.get(id_column), text
+
+
+def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool):
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(["row", *(["id"] if with_id else []), "label",
+                         *(f"p_{label}" for label in LABELS), *(["explanation"] if explain else [])])
+
+        def write(row: str, ident: Any, text: str, result) -> None:
+            writer.writerow([row, *([ident] if with_id else []), result.label,
+                             *(f"{result.probabilities[label]:.6f}" for label in LABELS),
+                             *([" ".join(w for w, _ in result.explanation)] if explain else [])])
+    elif fmt == "text":
+        def write(row: str, ident: Any, text: str, result) -> None:
+            short = " ".join(text.split())
+            short = short if len(short) <= 70 else short[:69] + "…"
+            out.write(f"{result.label:<20} {result.confidence:5.2f}  {short}\n")
+            if explain and result.explanation:
+                out.write("    " + ", ".join(f"{w} ({c:+.2f})" for w, c in result.explanation) + "\n")
+    else:
+        def write(row: str, ident: Any, text: str, result) -> None:
+            record: dict[str, Any] = {"row": row}
+            if with_id:
+                record["id"] = ident
+            record["label"] = result.label
+            record["probabilities"] = {k: round(v, 6) for k, v in result.probabilities.items()}
+            if explain:
+                record["explanation"] = [[w, round(c, 4)] for w, c in result.explanation or []]
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return write
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    model = _model(args.model)
+    with_id = False
+    if args.file:
+        path = Path(args.file)
+        posts = _file_posts(path, args.text_column, args.id_column)
+        total = _count_rows(path) if path.is_file() else 0
+        with_id = True
+        fmt = args.format or "jsonl"
+    elif args.texts:
+        posts = ((f"{i}", None, t) for i, t in enumerate(args.texts))
+        total, fmt = len(args.texts), args.format or "text"
+    else:
+        posts = ((f"{i + 1}", None, line.rstrip("\n")) for i, line in enumerate(sys.stdin))
+        total, fmt = 0, args.format or "jsonl"
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        write = _writer(fmt, out, with_id, args.explain)
+        bar = tqdm(total=total or None, unit="post", desc="classifying", file=sys.stderr,
+                   disable=total < PROGRESS_MIN_ROWS, mininterval=0.5)
+        batch: list[tuple[str, Any, str]] = []
+        for item in posts:
+            batch.append(item)
+            if len(batch) == BATCH:
+                _flush(model, batch, write, args.explain, bar)
+        _flush(model, batch, write, args.explain, bar)
+        bar.close()
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+def _flush(model, batch: list, write, explain: bool, bar) -> None:
+    if not batch:
+        return
+    results = model.classify([text for _, _, text in batch], explain=explain)
+    for (row, ident, text), result in zip(batch, results):
+        write(row, ident, text, result)
+    bar.update(len(batch))
+    batch.clear()
+
+
+# --------------------------------------------------------------------- train
+def _named_paths(values: list[str]) -> dict[str, str]:
+    named = {}
+    for value in values or []:
+        name, sep, path = value.partition("=")
+        named[name if sep else Path(value).stem] = path if sep else value
+    return named
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .training import train
+
+    options: dict[str, Any] = {}
+    if args.model == "linear":
+        options.update({k: v for k, v in (("C", args.C), ("bits", args.bits)) if v is not None})
+    else:
+        options.update(base_model=args.base_model, epochs=args.epochs, batch_size=args.batch_size,
+                       learning_rate=args.learning_rate, max_length=args.max_length,
+                       gradient_accumulation=args.gradient_accumulation, device=args.device)
+        options = {k: v for k, v in options.items() if v is not None}
+    command = "afzender " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.record_command else None
+    classifier = train(args.data, model=args.model, text_column=args.text_column,
+                       label_column=args.label_column, seed=args.seed,
+                       evaluate_on=_named_paths(args.eval), command=command, **options)
+    path = classifier.save(args.output)
+    print(f"saved {classifier.kind} model to {path}")
+    for name, metrics in classifier.metadata.get("metrics", {}).items():
+        print(f"  {name}: macro-F1 {metrics['macro_f1']:.3f}, accuracy {metrics['accuracy']:.3f}, "
+              f"n={metrics['n']}")
+    return 0
+
+
+# ------------------------------------------------------------ evaluate, info
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_model
+
+    report = evaluate_model(args.model, args.data, text_column=args.text_column,
+                            label_column=args.label_column, group_column=args.group_column,
+                            by=args.by or (), output_dir=args.output_dir, seed=args.seed)
+    print(report.to_markdown())
+    if args.output_dir:
+        print(f"\nwrote {', '.join(sorted(p.name for p in report.files))} to {args.output_dir}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    model = _model(args.model)
+    meta = model.metadata
+    print(f"model: {meta.get('path')}\nkind: {meta.get('kind')}\nlabels: {', '.join(LABELS)}")
+    print(f"library version: {meta.get('library_version')}\nmade with: {meta.get('command')}")
+    card = Path(meta.get("path", "")) / "README.md"
+    if card.is_file():
+        print("\n" + card.read_text(encoding="utf-8"))
+    return 0
+
+
+# -------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="afzender", description=(
+        "Classify the capacity in which a Dutch government member speaks in a post: "
+        "minister-in-functie, partijpoliticus or privépersoon."))
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("predict", help="classify posts (arguments, stdin lines or a file)",
+                       description="Classify posts given as arguments, as lines on stdin, or "
+                                   "in a CSV/TSV/JSONL/Parquet file. Output keeps input order.")
+    p.add_argument("texts", nargs="*", help="posts to classify (default: read stdin lines)")
+    p.add_argument("--file", help="CSV, TSV, JSONL or Parquet file of posts")
+    p.add_argument("--text-column", default="text", help="column with the post text (default: text)")
+    p.add_argument("--id-column", default="id", help="column copied to the output (default: id)")
+    p.add_argument("--format", choices=["jsonl", "csv", "text"],
+                   help="output format (default: text for arguments, jsonl otherwise)")
+    p.add_argument("--output", "-o", help="write to this file instead of stdout")
+    p.add_argument("--explain", action="store_true", help="add the words that drove each decision")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("train", help="train a model on labelled posts",
+                       description="Train on labelled posts (CSV/TSV/JSONL/Parquet). A 'split' "
+                                   "column with train/dev/test is respected; test rows are only "
+                                   "evaluated.")
+    p.add_argument("data", help="labelled posts")
+    p.add_argument("--output", "-o", required=True, help="model folder to write")
+    p.add_argument("--model", choices=["linear", "transformer"], default="linear")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--label-column", default="label")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval", action="append", metavar="[NAME=]PATH",
+                   help="also evaluate on this labelled file (repeatable); never trained on")
+    p.add_argument("--C", type=float, help="linear: inverse regularisation (default: chosen on dev)")
+    p.add_argument("--bits", type=int, help="linear: log2 of the hashed feature space (default 20)")
+    p.add_argument("--base-model", help="transformer: Hugging Face name or local path")
+    p.add_argument("--epochs", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--max-length", type=int)
+    p.add_argument("--gradient-accumulation", type=int)
+    p.add_argument("--device", help="transformer: cpu, cuda or mps (default: best available)")
+    p.add_argument("--no-record-command", dest="record_command", action="store_false",
+                   help="do not store the command line in the manifest")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate a model on labelled posts",
+                       description="Metrics with a bootstrap CI, calibration and plots.")
+    p.add_argument("data", help="labelled posts")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--label-column", default="label")
+    p.add_argument("--group-column", default="account",
+                   help="resample these groups in the bootstrap when present (default: account)")
+    p.add_argument("--by", action="append", metavar="COLUMN", help="breakdown by this column")
+    p.add_argument("--output-dir", help="write report.json, report.md and PNG plots here")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("info", help="show the loaded model and its card")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.set_defaults(func=cmd_info)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("afzender: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except (AfzenderError, OSError, TypeError, ValueError) as exc:
+        if args.debug:
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"afzender: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

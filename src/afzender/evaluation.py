@@ -1,0 +1,221 @@
+"""Evaluation: metrics with confidence intervals, calibration, breakdowns, plots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .labels import LABELS, label_indices
+
+N_BINS = 10
+
+
+def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = N_BINS
+                               ) -> tuple[float, list[dict[str, float]]]:
+    """ECE of the top-label confidence over ``n_bins`` equal-width bins, and the bins."""
+    confidence = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    ece, bins = 0.0, []
+    for b in range(n_bins):
+        mask = which == b
+        if mask.any():
+            gap = abs(correct[mask].mean() - confidence[mask].mean())
+            ece += mask.mean() * gap
+            bins.append({"lower": float(edges[b]), "upper": float(edges[b + 1]),
+                         "n": int(mask.sum()), "confidence": float(confidence[mask].mean()),
+                         "accuracy": float(correct[mask].mean())})
+    return float(ece), bins
+
+
+def bootstrap_macro_f1(y: np.ndarray, pred: np.ndarray, groups: Sequence[Any] | None,
+                       n: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile interval of macro-F1, resampling groups (accounts) when given."""
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        units = [np.array([i]) for i in range(len(y))]
+    else:
+        index: dict[Any, list[int]] = {}
+        for i, g in enumerate(groups):
+            index.setdefault(g, []).append(i)
+        units = [np.array(v) for v in index.values()]
+    scores = []
+    for _ in range(n):
+        pick = np.concatenate([units[i] for i in rng.integers(0, len(units), len(units))])
+        scores.append(f1_score(y[pick], pred[pick], average="macro",
+                               labels=range(len(LABELS)), zero_division=0))
+    low, high = np.percentile(scores, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
+                    groups: Sequence[Any] | None = None, bootstrap: int = 1000,
+                    seed: int = 0) -> dict[str, Any]:
+    """All metrics for canonical ``labels`` and predicted probabilities ``proba``.
+
+    Returns
+    -------
+    dict
+        ``n``, ``accuracy``, ``macro_f1``, ``macro_f1_ci95`` (when ``bootstrap``),
+        ``per_class`` (precision, recall, f1, support), ``per_class_f1``,
+        ``confusion_matrix`` (rows: true, columns: predicted, in LABELS order),
+        ``ece``, ``reliability`` bins and ``share_predicted``.
+    """
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, \
+        precision_recall_fscore_support
+
+    y = np.array(label_indices(labels))
+    pred = proba.argmax(axis=1)
+    classes = list(range(len(LABELS)))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y, pred, labels=classes, zero_division=0)
+    ece, bins = expected_calibration_error(proba, y)
+    result: dict[str, Any] = {
+        "n": int(len(y)),
+        "accuracy": round(float(accuracy_score(y, pred)), 4),
+        "macro_f1": round(float(f1_score(y, pred, labels=classes, average="macro",
+                                         zero_division=0)), 4),
+        "per_class": {label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
+                              "f1": round(float(f), 4), "support": int(s)}
+                      for label, p, r, f, s in zip(LABELS, precision, recall, f1, support)},
+        "per_class_f1": {label: round(float(f), 4) for label, f in zip(LABELS, f1)},
+        "confusion_matrix": confusion_matrix(y, pred, labels=classes).tolist(),
+        "ece": round(ece, 4),
+        "reliability": bins,
+        "share_predicted": {label: round(float((pred == k).mean()), 4)
+                            for k, label in enumerate(LABELS)},
+    }
+    if bootstrap:
+        low, high = bootstrap_macro_f1(y, pred, groups, bootstrap, seed)
+        result["macro_f1_ci95"] = [round(low, 4), round(high, 4)]
+        result["ci_resampled"] = "accounts" if groups is not None else "posts"
+    return result
+
+
+class EvaluationReport:
+    """Metrics of one model on one data set, with breakdowns; renders JSON and Markdown.
+
+    Attributes
+    ----------
+    metrics:
+        See :func:`compute_metrics`.
+    breakdown:
+        ``{column: {value: metrics}}`` for each ``by`` column.
+    files:
+        Paths written by :meth:`write` (JSON, Markdown, PNG plots).
+    """
+
+    def __init__(self, metrics: dict[str, Any], breakdown: dict[str, dict[str, Any]],
+                 model_info: dict[str, Any], data_name: str) -> None:
+        self.metrics = metrics
+        self.breakdown = breakdown
+        self.model_info = model_info
+        self.data_name = data_name
+        self.files: list[Any] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"data": self.data_name, "model": self.model_info, "metrics": self.metrics,
+                "breakdown": self.breakdown}
+
+    def to_markdown(self) -> str:
+        m = self.metrics
+        ci = m.get("macro_f1_ci95")
+        ci_text = f" (95 % CI {ci[0]:.3f}–{ci[1]:.3f}, resampling {m['ci_resampled']})" if ci else ""
+        lines = [f"# Evaluation on {self.data_name}", "",
+                 f"Model: {self.model_info.get('kind')} ({self.model_info.get('path', 'in memory')})", "",
+                 f"- posts: {m['n']}", f"- accuracy: {m['accuracy']:.3f}",
+                 f"- macro-F1: {m['macro_f1']:.3f}{ci_text}",
+                 f"- expected calibration error: {m['ece']:.3f}", "",
+                 "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for label in LABELS:
+            c = m["per_class"][label]
+            lines.append(f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
+        lines += ["", "Confusion matrix (rows: true, columns: predicted):", "",
+                  "| | " + " | ".join(LABELS) + " |", "|---|" + "---|" * len(LABELS)]
+        for label, row in zip(LABELS, m["confusion_matrix"]):
+            lines.append(f"| {label} | " + " | ".join(map(str, row)) + " |")
+        for column, groups in self.breakdown.items():
+            lines += ["", f"By {column}:", "", "| value | n | accuracy | macro-F1 |", "|---|---|---|---|"]
+            for value, g in groups.items():
+                lines.append(f"| {value} | {g['n']} | {g['accuracy']:.3f} | {g['macro_f1']:.3f} |")
+        return "\n".join(lines) + "\n"
+
+    def write(self, folder: Any) -> list[Any]:
+        """Write ``report.json``, ``report.md``, ``confusion_matrix.png`` and
+        ``reliability.png`` into ``folder``."""
+        import json
+        from pathlib import Path
+
+        from .plots import plot_confusion_matrix, plot_reliability
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.json").write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+        (folder / "report.md").write_text(self.to_markdown(), encoding="utf-8")
+        plot_confusion_matrix(self.metrics["confusion_matrix"], folder / "confusion_matrix.png",
+                              title=f"Confusion matrix – {self.data_name}")
+        plot_reliability(self.metrics["reliability"], self.metrics["ece"], folder / "reliability.png")
+        self.files = [folder / n for n in ("report.json", "report.md", "confusion_matrix.png",
+                                           "reliability.png")]
+        return self.files
+
+
+def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_column: str = "label",
+                   group_column: str | None = "account", by: Sequence[str] = (),
+                   output_dir: Any = None, bootstrap: int = 1000, seed: int = 0) -> EvaluationReport:
+    """Evaluate ``model`` (a Classifier, a model folder, or ``None`` for the shipped model)
+    on labelled ``data`` (any source :func:`afzender.train` accepts).
+
+    Parameters
+    ----------
+    group_column:
+        When the data has this column (default ``account``), the bootstrap CI resamples
+        its groups instead of posts, since posts of one account are not independent.
+    by:
+        Columns to break the metrics down by (e.g. ``sender_kind``, ``confidence``).
+    output_dir:
+        If given, write JSON, Markdown and PNG plots there.
+
+    Returns
+    -------
+    EvaluationReport
+
+    Raises
+    ------
+    DataError
+        Missing columns or unknown labels (with rows).
+    """
+    from .classifier import Classifier, load
+    from .training import read_labelled
+
+    classifier = model if isinstance(model, Classifier) else load(model)
+    optional = tuple(dict.fromkeys([c for c in (group_column, *by) if c]))
+    labelled = read_labelled(data, text_column=text_column, label_column=label_column,
+                             optional=optional)
+    proba = classifier.predict_proba(labelled.texts)
+    groups = labelled.columns.get(group_column) if group_column else None
+    metrics = compute_metrics(labelled.labels, proba, groups=groups, bootstrap=bootstrap, seed=seed)
+    breakdown: dict[str, dict[str, Any]] = {}
+    for column in by:
+        values = labelled.columns.get(column)
+        if values is None:
+            from .errors import DataError
+
+            raise DataError(f"no column {column!r} to break down by")
+        breakdown[column] = {}
+        for value in sorted({str(v) for v in values}):
+            idx = [i for i, v in enumerate(values) if str(v) == value]
+            breakdown[column][value] = compute_metrics([labelled.labels[i] for i in idx],
+                                                       proba[idx], bootstrap=0)
+    name = str(data) if isinstance(data, (str,)) or hasattr(data, "__fspath__") else type(data).__name__
+    info = {k: classifier.metadata.get(k) for k in ("kind", "path", "library_version")}
+    report = EvaluationReport(metrics, breakdown, info, name)
+    if output_dir is not None:
+        report.write(output_dir)
+    return report

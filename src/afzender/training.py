@@ -1,0 +1,290 @@
+"""``train``: from labelled posts in any format to a fitted, calibrated :class:`Classifier`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+from .io import read_table
+from .labels import LABELS, label_indices, normalize_labels
+
+MIN_EXAMPLES = 6
+C_GRID = (2.0, 8.0, 32.0)
+
+
+class DataWarning(UserWarning):
+    """Training data has a problem that does not stop training (the rows are named)."""
+
+
+@dataclass
+class LabelledData:
+    """Validated labelled posts with the row each came from."""
+
+    texts: list[str]
+    labels: list[str]
+    rows: list[str]
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+    n_rows: int = 0
+
+    def subset(self, keep: np.ndarray) -> "LabelledData":
+        pick = lambda values: [values[i] for i in keep]  # noqa: E731
+        return LabelledData(pick(self.texts), pick(self.labels), pick(self.rows),
+                            {k: pick(v) for k, v in self.columns.items()}, self.excluded, len(keep))
+
+    @property
+    def y(self) -> np.ndarray:
+        return np.array(label_indices(self.labels))
+
+    def sha256(self) -> str:
+        payload = json.dumps(list(zip(self.texts, self.labels)), ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _rows_text(rows: list[str], limit: int = 5) -> str:
+    return ", ".join(rows[:limit]) + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "label",
+                  optional: tuple[str, ...] = ("id", "account", "split")) -> LabelledData:
+    """Read and validate labelled posts; see :func:`afzender.train` for the rules.
+
+    Raises
+    ------
+    DataError
+        Missing columns, unknown labels, non-text values (each with its row).
+    """
+    table = read_table(data, [text_column, label_column], optional=optional)
+    rows = [str(r) for r in table["_row"]]
+    labels = normalize_labels(table[label_column], rows)
+    texts_in = table[text_column]
+    bad = [row for row, text in zip(rows, texts_in) if not isinstance(text, str)]
+    if bad:
+        raise DataError(f"column {text_column!r} must hold text; not text at {_rows_text(bad)}")
+    keep, empty = [], []
+    for index, text in enumerate(texts_in):
+        (keep if text.strip() else empty).append(index)
+    extra = {name: table[name] for name in optional if name in table}
+    result = LabelledData(list(texts_in), labels, rows, extra, n_rows=len(rows))
+    if empty:
+        warnings.warn(f"{len(empty)} empty post(s) not used for training: "
+                      f"{_rows_text([rows[i] for i in empty])}", DataWarning, stacklevel=3)
+        excluded = {"empty text": [rows[i] for i in empty]}
+        result = result.subset(np.array(keep, dtype=int))
+        result.excluded, result.n_rows = excluded, len(rows)
+    _warn_duplicates(result)
+    return result
+
+
+def _warn_duplicates(data: LabelledData) -> None:
+    ids = data.columns.get("id")
+    if ids:
+        seen: dict[Any, list[str]] = defaultdict(list)
+        for value, row in zip(ids, data.rows):
+            if value is not None:
+                seen[value].append(row)
+        dup = {k: v for k, v in seen.items() if len(v) > 1}
+        if dup:
+            sample = "; ".join(f"{k!r} at {_rows_text(v, 3)}" for k, v in list(dup.items())[:5])
+            warnings.warn(f"{len(dup)} duplicate id(s): {sample}", DataWarning, stacklevel=4)
+    by_text: dict[str, set[str]] = defaultdict(set)
+    where: dict[str, list[str]] = defaultdict(list)
+    for text, label, row in zip(data.texts, data.labels, data.rows):
+        key = " ".join(text.split()).casefold()
+        by_text[key].add(label)
+        where[key].append(row)
+    conflicts = [key for key, labels in by_text.items() if len(labels) > 1]
+    if conflicts:
+        sample = "; ".join(_rows_text(where[k], 3) for k in conflicts[:5])
+        warnings.warn(f"{len(conflicts)} text(s) occur with different labels (kept): {sample}",
+                      DataWarning, stacklevel=4)
+
+
+def check_trainable(data: LabelledData) -> None:
+    counts = Counter(data.labels)
+    if len(data.texts) < MIN_EXAMPLES:
+        raise DataError(f"too few examples to train: {len(data.texts)} usable posts, "
+                        f"need at least {MIN_EXAMPLES}")
+    if len(counts) < 2:
+        raise DataError(f"all usable posts have the label {next(iter(counts))!r}; "
+                        "training needs at least two labels")
+
+
+def split_for_calibration(data: LabelledData, seed: int, fraction: float = 0.2
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices for (train, dev, test).
+
+    A ``split`` column with ``train``/``dev``/``test`` is used as given (test rows are only
+    evaluated, never fitted on). Otherwise a seeded hold-out of about ``fraction`` of the
+    posts, whole accounts at a time when an ``account`` column exists.
+    """
+    n = len(data.texts)
+    splits = data.columns.get("split")
+    if splits and {"train", "dev"} <= set(splits):
+        kinds = np.array([str(s) for s in splits])
+        return (np.flatnonzero(kinds == "train"), np.flatnonzero(np.isin(kinds, ["dev", "validation"])),
+                np.flatnonzero(kinds == "test"))
+    rng = np.random.default_rng(seed)
+    accounts = data.columns.get("account")
+    if accounts and len(set(accounts)) >= 5:
+        names = sorted({str(a) for a in accounts})
+        rng.shuffle(names)
+        held = set(names[: max(1, round(len(names) * fraction))])
+        dev_mask = np.array([str(a) in held for a in accounts])
+    else:
+        dev_mask = np.zeros(n, dtype=bool)
+        dev_mask[rng.permutation(n)[: max(1, round(n * fraction))]] = True
+    return np.flatnonzero(~dev_mask), np.flatnonzero(dev_mask), np.zeros(0, dtype=int)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the log loss of ``softmax(logits / T)`` on ``y``."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        z = logits / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+
+
+def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
+                 bits: int | None = None, progress: bool = True) -> tuple[Any, dict[str, Any]]:
+    """Fit the linear model: choose C on the dev part, calibrate, refit on train + dev."""
+    from sklearn.metrics import f1_score
+    from tqdm.auto import tqdm
+
+    from .features import DEFAULT_BITS
+    from .linear import LinearModel
+
+    bits = bits or DEFAULT_BITS
+    train_idx, dev_idx, _ = split_for_calibration(data, seed)
+    y = data.y
+    grid = (C,) if C else C_GRID
+    chosen, best, best_model = grid[0], -1.0, None
+    dev_texts = [data.texts[i] for i in dev_idx]
+    for c in tqdm(grid, desc="fitting (C grid)", unit="fit", disable=not progress or len(grid) == 1):
+        model = LinearModel.fit([data.texts[i] for i in train_idx], y[train_idx], C=c, bits=bits)
+        if len(dev_idx) == 0:
+            best_model = model
+            break
+        score = f1_score(y[dev_idx], model.logits(dev_texts).argmax(1), average="macro")
+        if score > best:
+            chosen, best, best_model = c, score, model
+    temperature = 1.0
+    if len(dev_idx) and len(set(y[dev_idx])) > 1:
+        temperature = fit_temperature(best_model.logits(dev_texts), y[dev_idx])
+    fit_idx = np.concatenate([train_idx, dev_idx])
+    final = LinearModel.fit([data.texts[i] for i in fit_idx], y[fit_idx], C=chosen, bits=bits)
+    final.temperature = temperature
+    info = {"C": chosen, "dev_macro_f1": round(best, 4) if best >= 0 else None,
+            "calibration": f"temperature {temperature:.4f} fitted on {len(dev_idx)} held-out posts, "
+                           f"then refitted on {len(fit_idx)} posts"}
+    return final, info
+
+
+def train(data: Any, *, model: str = "linear", text_column: str = "text",
+          label_column: str = "label", seed: int = 0, evaluate_on: dict[str, Any] | None = None,
+          command: str | None = None, progress: bool = True, **options: Any):
+    """Train a :class:`~afzender.Classifier` on labelled posts.
+
+    Parameters
+    ----------
+    data:
+        A path (CSV, TSV, JSONL, Parquet), a ``datasets.Dataset`` or ``DatasetDict``
+        (all splits are read; a ``split`` column or the split names decide the roles), a
+        pandas DataFrame, a list of dicts or of ``(text, label)`` pairs.
+    model:
+        ``"linear"`` (default, fast, no torch) or ``"transformer"`` (needs the
+        ``transformer`` extra; pass ``base_model=`` a Hugging Face name or local path).
+    text_column, label_column:
+        Column names. Labels may be spelled loosely ("functie", "partij", "prive", ...).
+    seed:
+        Seed of every random choice; same data and seed give byte-identical model files.
+    evaluate_on:
+        Extra labelled data sets to evaluate on, ``{name: data}``; their metrics go into
+        the model's metadata and card. They are never trained on.
+    **options:
+        Backend options: ``C``, ``bits`` (linear); ``base_model``, ``epochs``,
+        ``batch_size``, ``learning_rate``, ``max_length``, ... (transformer).
+
+    Returns
+    -------
+    Classifier
+
+    Raises
+    ------
+    DataError
+        Missing columns, unknown labels, fewer than 6 usable posts or a single label.
+
+    Warns
+    -----
+    DataWarning
+        Empty posts (not used), duplicate ids, the same text with different labels.
+    """
+    from .classifier import Classifier
+    from .evaluation import compute_metrics
+
+    data = _dataset_dict_rows(data)
+    labelled = read_labelled(data, text_column=text_column, label_column=label_column)
+    check_trainable(labelled)
+    train_idx, dev_idx, test_idx = split_for_calibration(labelled, seed)
+    if model == "linear":
+        backend, info = train_linear(labelled.subset(np.concatenate([train_idx, dev_idx]))
+                                     if len(test_idx) else labelled, seed=seed, progress=progress,
+                                     C=options.pop("C", None), bits=options.pop("bits", None))
+    elif model == "transformer":
+        from .transformer.train import train_transformer
+
+        backend, info = train_transformer(labelled, train_idx, dev_idx, seed=seed,
+                                          progress=progress, **options)
+    else:
+        raise ValueError(f"model must be 'linear' or 'transformer', not {model!r}")
+    if options:
+        raise TypeError(f"unknown option(s) for the {model} model: {', '.join(options)}")
+    used = np.concatenate([train_idx, dev_idx]) if len(test_idx) else np.arange(len(labelled.texts))
+    fitted = labelled.subset(used)
+    excluded = dict(labelled.excluded)
+    if len(test_idx):
+        excluded["split == test (held out for evaluation)"] = [f"{len(test_idx)} rows"]
+    metadata: dict[str, Any] = {
+        "command": command or "afzender.train(...)",
+        "seed": seed,
+        "training": {"n_rows": labelled.n_rows, "n_used": len(fitted.texts),
+                     "excluded": {k: len(v) if not v[0].endswith("rows") else v[0]
+                                  for k, v in excluded.items()},
+                     "label_counts": dict(sorted(Counter(fitted.labels).items())),
+                     "data_sha256": fitted.sha256(), **info},
+        "metrics": {},
+    }
+    classifier = Classifier(backend, metadata)
+    sets: dict[str, LabelledData] = {}
+    if len(test_idx):
+        sets["corpus test split"] = labelled.subset(test_idx)
+    for name, source in (evaluate_on or {}).items():
+        sets[name] = read_labelled(source, text_column=text_column, label_column=label_column)
+    for name, subset in sets.items():
+        proba = classifier.predict_proba(subset.texts)
+        metadata["metrics"][name] = compute_metrics(subset.labels, proba, bootstrap=0)
+    classifier.metadata.update(metadata)
+    return classifier
+
+
+def _dataset_dict_rows(data: Any) -> Any:
+    """Flatten a ``datasets.DatasetDict`` into rows with a ``split`` column."""
+    if type(data).__module__.startswith("datasets") and hasattr(data, "keys") \
+            and not hasattr(data, "features"):
+        rows = []
+        for split in data.keys():
+            name = {"validation": "dev"}.get(split, split)
+            rows.extend({**row, "split": name} for row in data[split])
+        return rows
+    return data

@@ -1,0 +1,57 @@
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+# A tiny labelled set written for the tests (invented posts).
+TINY = [
+    ("Vanaf maandag gelden nieuwe regels voor het openbaar vervoer. Lees meer op de site van de Rijksoverheid.", "minister-in-functie"),
+    ("Vandaag sprak ik met de burgemeesters over de aanpak van de wateroverlast.", "minister-in-functie"),
+    ("Het kabinet trekt extra geld uit voor leraren in het basisonderwijs.", "minister-in-functie"),
+    ("Namens het kabinet condoleer ik de nabestaanden van de slachtoffers.", "minister-in-functie"),
+    ("De minister stuurt vandaag een brief aan de Kamer over de stikstofaanpak.", "minister-in-functie"),
+    ("Stem op 15 maart op onze partij! Elke stem telt.", "partijpoliticus"),
+    ("Schandalig hoe dit kabinet de boeren in de steek laat. Wij blijven strijden.", "partijpoliticus"),
+    ("Vandaag mijn motie ingediend voor betaalbare huren. Dankzij ons komt er eindelijk actie.", "partijpoliticus"),
+    ("Word nu lid en bouw mee aan een eerlijker Nederland.", "partijpoliticus"),
+    ("Kom zaterdag naar ons partijcongres in Utrecht, met de lijsttrekker!", "partijpoliticus"),
+    ("Heerlijk gefietst met de kinderen langs de dijk vanmiddag.", "privépersoon"),
+    ("Gefeliciteerd lieve mam, 70 jaar vandaag!", "privépersoon"),
+    ("Wat een wedstrijd! Hup Feyenoord!", "privépersoon"),
+    ("Eerste tomaten uit eigen moestuin, trots.", "privépersoon"),
+    ("Zondag pannenkoeken gebakken, de hond at er ook een.", "privépersoon"),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_rows():
+    return list(TINY)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_rows):
+    import afzender
+
+    return afzender.train(tiny_rows, progress=False, C=4.0)
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    import afzender
+
+    return afzender.load()
+
+
+@pytest.fixture()
+def corpus_rows():
+    path = ROOT / "data" / "corpus.jsonl"
+    return [json.loads(line) for line in open(path, encoding="utf-8")]
+
+
+@pytest.fixture()
+def rng():
+    return random.Random(0)

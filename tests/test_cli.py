@@ -1,0 +1,122 @@
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from afzender import LABELS
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "afzender.cli", *args], input=stdin,
+                          capture_output=True, text=True)
+
+
+def test_predict_arguments_prints_labels():
+    out = run("predict", "Het kabinet verlaagt de energiebelasting.", "Stem op ons!")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2 and all(line.split()[0] in LABELS for line in lines)
+
+
+def test_predict_stdin_lines_to_jsonl():
+    out = run("predict", stdin="eerste post\n\nderde post\n")
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["row"] for r in records] == ["1", "2", "3"]
+    assert all(abs(sum(r["probabilities"].values()) - 1) < 1e-5 for r in records)
+
+
+def test_predict_file_keeps_order_and_ids(tmp_path):
+    path = tmp_path / "posts.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "bericht"])
+        for i in range(30):
+            writer.writerow([f"p{i}", f"Post {i}, met komma en \"quote\"\nen newline"])
+    out = run("predict", "--file", str(path), "--text-column", "bericht", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["id"] for r in rows] == [f"p{i}" for i in range(30)]
+    assert set(rows[0]) == {"row", "id", "label", *(f"p_{label}" for label in LABELS)}
+
+
+def test_predict_jsonl_file_with_explanations(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text("\n".join(json.dumps({"id": i, "text": t}) for i, t in
+                              enumerate(["Stem op ons", "Kabinet besluit"])) + "\n")
+    out_path = tmp_path / "out.jsonl"
+    out = run("predict", "--file", str(path), "--explain", "-o", str(out_path))
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert [r["id"] for r in records] == [0, 1]
+    assert all("explanation" in r for r in records)
+
+
+def test_progress_bar_on_large_files(tmp_path):
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"text": f"post {i}"}) + "\n" for i in range(3000)))
+    out = run("predict", "--file", str(path), "-o", str(tmp_path / "o.jsonl"))
+    assert out.returncode == 0
+    assert "post/s" in out.stderr and "3000/3000" in out.stderr
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 3000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["predict", "--file", "/nonexistent/x.csv"], "file not found"),
+    (["predict", "--file", "x.docx"], "unsupported file type"),
+    (["predict", "--model", "/nonexistent", "x"], "no such model folder"),
+    (["evaluate", "/nonexistent.jsonl"], "file not found"),
+    (["train", "/nonexistent.jsonl", "-o", "/tmp/x"], "file not found"),
+])
+def test_user_errors_are_one_line(args, message):
+    out = run(*args)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert out.stderr.strip().startswith("afzender: error:") and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_bad_column_and_corrupt_line(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"text": "a"}\n{"text": "b"\n')
+    out = run("predict", "--file", str(path))
+    assert out.returncode == 2 and "line 2" in out.stderr and "Traceback" not in out.stderr
+    out = run("predict", "--file", str(path), "--text-column", "body")
+    assert out.returncode == 2 and "'body'" in out.stderr
+
+
+def test_bad_option_exits_nonzero():
+    out = run("predict", "--no-such-option")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_debug_shows_traceback():
+    out = run("--debug", "predict", "--file", "/nonexistent/x.csv")
+    assert out.returncode != 0 and "Traceback" in out.stderr
+
+
+def test_help_everywhere():
+    for command in ([], ["predict"], ["train"], ["evaluate"], ["info"]):
+        out = run(*command, "--help")
+        assert out.returncode == 0 and "usage: afzender" in out.stdout
+
+
+def test_info_shows_the_card():
+    out = run("info")
+    assert out.returncode == 0 and "kind: linear" in out.stdout and "model card" in out.stdout
+
+
+def test_train_then_predict_with_that_model(tmp_path, tiny_rows):
+    data = tmp_path / "train.csv"
+    with open(data, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["tekst", "soort"])
+        loose = {"minister-in-functie": "functie", "partijpoliticus": "Partij", "privépersoon": "prive"}
+        writer.writerows((t, loose[l]) for t, l in tiny_rows)
+    out = run("train", str(data), "--text-column", "tekst", "--label-column", "soort",
+              "-o", str(tmp_path / "m"), "--C", "4")
+    assert out.returncode == 0, out.stderr
+    out = run("predict", "--model", str(tmp_path / "m"), "Stem op onze partij")
+    assert out.returncode == 0 and out.stdout.split()[0] in LABELS

@@ -1,0 +1,54 @@
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from afzender.features import occurrences
+from afzender.text import normalize_joined
+
+POSTS = ["Het kabinet neemt maatregelen.", "", "Stem VVD!", "  ", "🎉🎉", "x" * 3000,
+         "Vandaag sprak ik met de burgemeester van Rotterdam over veiligheid."]
+
+
+def test_fast_scores_equal_sparse_reference(default_model):
+    backend = default_model.backend
+    fast = backend.predict_proba(POSTS)
+    reference = backend.reference_proba(POSTS)
+    assert fast.shape == (len(POSTS), 3)
+    assert np.abs(fast - reference).max() <= 1e-6
+
+
+def test_post_alone_equals_post_in_batch(default_model):
+    together = default_model.predict_proba(POSTS)
+    alone = np.vstack([default_model.predict_proba([p]) for p in POSTS])
+    assert np.abs(together - alone).max() <= 1e-9
+
+
+def test_hashes_do_not_depend_on_position():
+    a = occurrences(normalize_joined(["kabinet"]))
+    b = occurrences(normalize_joined(["iets anders hier", "kabinet"]))
+    assert sorted(a.buckets) == sorted(b.buckets[b.docs == 1])
+
+
+def test_empty_post_gets_the_prior(default_model):
+    backend = default_model.backend
+    expected = np.exp(backend.bias / backend.temperature)
+    expected /= expected.sum()
+    assert np.allclose(default_model.predict_proba(""), expected)
+    assert np.allclose(default_model.predict_proba("   "), expected)
+
+
+def test_explanation_names_words_of_the_post(default_model):
+    result = default_model.classify("Stem op 17 maart op onze partij en word lid!", explain=True)
+    words = [w for w, _ in result.explanation]
+    assert result.label == "partijpoliticus"
+    assert set(words) <= set("stem op 00 maart onze partij en word lid !".split())
+    assert result.explanation[0][1] > 0  # the strongest word pushes towards the label
+    contributions = [abs(c) for _, c in result.explanation]
+    assert contributions == sorted(contributions, reverse=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=300), max_size=8))
+def test_fast_equals_reference_on_any_text(default_model, texts):
+    backend = default_model.backend
+    if texts:
+        assert np.abs(backend.predict_proba(texts) - backend.reference_proba(texts)).max() <= 1e-6

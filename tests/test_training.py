@@ -1,0 +1,115 @@
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import afzender
+from afzender import DataError
+from afzender.training import DataWarning
+
+
+def _as_dicts(rows):
+    return [{"text": t, "label": l} for t, l in rows]
+
+
+def test_every_source_gives_the_same_model(tiny_rows, tmp_path):
+    import pandas as pd
+    from datasets import Dataset
+
+    frame = pd.DataFrame(_as_dicts(tiny_rows))
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    frame.to_parquet(tmp_path / "d.parquet")
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _as_dicts(tiny_rows)))
+    sources = [tiny_rows, _as_dicts(tiny_rows), frame, Dataset.from_pandas(frame),
+               tmp_path / "d.csv", str(tmp_path / "d.jsonl"), tmp_path / "d.parquet"]
+    posts = ["Stem op ons", "Het kabinet besluit vandaag"]
+    probas = [afzender.train(s, progress=False, C=4.0).predict_proba(posts) for s in sources]
+    for proba in probas[1:]:
+        assert np.allclose(proba, probas[0])
+
+
+def test_dataset_dict_uses_its_splits(tiny_rows):
+    from datasets import Dataset, DatasetDict
+
+    data = DatasetDict({"train": Dataset.from_list(_as_dicts(tiny_rows[:-3] + tiny_rows[5:8])),
+                        "validation": Dataset.from_list(_as_dicts(tiny_rows[::2])),
+                        "test": Dataset.from_list(_as_dicts(tiny_rows[1::3]))})
+    model = afzender.train(data, progress=False, C=4.0)
+    assert model.metadata["metrics"]["corpus test split"]["n"] == len(tiny_rows[1::3])
+
+
+def test_custom_columns_and_loose_labels(tiny_rows):
+    loose = {"minister-in-functie": "Functie", "partijpoliticus": "partij", "privépersoon": "privé"}
+    rows = [{"bericht": t, "capaciteit": loose[l]} for t, l in tiny_rows]
+    model = afzender.train(rows, text_column="bericht", label_column="capaciteit", progress=False)
+    assert model.predict("Stem op onze partij en word lid") == "partijpoliticus"
+
+
+def test_missing_column_lists_what_is_there(tiny_rows):
+    with pytest.raises(DataError, match="missing column.*'label'.*columns present: 'tekst'"):
+        afzender.train([{"tekst": t} for t, _ in tiny_rows])
+
+
+def test_unknown_labels_name_rows(tiny_rows, tmp_path):
+    path = tmp_path / "d.jsonl"
+    rows = _as_dicts(tiny_rows)
+    rows[4]["label"] = "burger"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match="'burger' at line 5"):
+        afzender.train(path)
+
+
+def test_corrupt_jsonl_line_number(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"text": "a", "label": "partij"}\n{"text": \n')
+    with pytest.raises(DataError, match="line 2: invalid JSON"):
+        afzender.train(path)
+
+
+def test_corrupt_csv_line_number(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('text,label\n"a",partij\n"b",prive,extra\n')
+    with pytest.raises(DataError, match="line 3"):
+        afzender.train(path)
+
+
+def test_non_text_values_name_rows(tiny_rows):
+    rows = _as_dicts(tiny_rows)
+    rows[2]["text"] = None
+    with pytest.raises(DataError, match="index 2"):
+        afzender.train(rows)
+
+
+def test_empty_texts_are_reported_not_silently_dropped(tiny_rows):
+    rows = _as_dicts(tiny_rows) + [{"text": "  ", "label": "partij"}]
+    with pytest.warns(DataWarning, match=r"1 empty post.*index 15"):
+        model = afzender.train(rows, progress=False, C=4.0)
+    training = model.metadata["training"]
+    assert training["n_rows"] == 16 and training["n_used"] == 15
+    assert training["excluded"] == {"empty text": 1}
+
+
+def test_duplicates_and_conflicts_warn_with_rows(tiny_rows):
+    rows = [{"id": i, **r} for i, r in enumerate(_as_dicts(tiny_rows))]
+    rows.append({"id": 3, "text": rows[0]["text"], "label": "partijpoliticus"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        afzender.train(rows, progress=False, C=4.0)
+    messages = " ".join(str(w.message) for w in caught if issubclass(w.category, DataWarning))
+    assert "duplicate id" in messages and "index 3, index 15" in messages
+    assert "different labels" in messages and "index 0, index 15" in messages
+
+
+def test_single_class_and_too_few(tiny_rows):
+    with pytest.raises(DataError, match="at least two labels"):
+        afzender.train([(t, "partij") for t, _ in tiny_rows])
+    with pytest.raises(DataError, match="too few examples"):
+        afzender.train(tiny_rows[:3])
+
+
+def test_datasetdict_passed_where_one_split_expected(tiny_rows):
+    from datasets import Dataset, DatasetDict
+
+    with pytest.raises(DataError, match="DatasetDict"):
+        afzender.evaluate(None, DatasetDict({"train": Dataset.from_list(_as_dicts(tiny_rows))}))

@@ -1,0 +1,103 @@
+"""Assemble data/corpus.jsonl from the writers' drafts and the annotation passes.
+
+    python tools/build_corpus.py
+
+Reads data/drafts/w*.jsonl (first pass: the writer's label), data/annotations/second_pass_*.jsonl
+(blind second pass) and data/annotations/adjudication.jsonl (final label where the two differ),
+assigns account-disjoint splits (train/dev/test by a hash of the account), drops exact
+duplicates of an earlier post (after normalisation), and writes data/corpus.jsonl plus
+data/annotations/agreement.json. Deterministic: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from afzender.labels import LABELS, normalize_label  # noqa: E402
+from afzender.text import normalize  # noqa: E402
+
+FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard",
+          "note", "split"]
+
+
+def split_of(account: str) -> str:
+    bucket = int(hashlib.sha256(account.casefold().encode()).hexdigest(), 16) % 100
+    return "train" if bucket < 70 else "dev" if bucket < 85 else "test"
+
+
+def dedup_key(text: str) -> str:
+    return re.sub(r"@\w+", "@", normalize(text))
+
+
+def main() -> None:
+    drafts = sorted((ROOT / "data/drafts").glob("w*.jsonl"), key=lambda p: int(p.stem[1:]))
+    first = [json.loads(line) for path in drafts for line in open(path, encoding="utf-8")]
+    second: dict[str, str] = {}
+    for path in sorted((ROOT / "data/annotations").glob("second_pass_*.jsonl")):
+        for line in open(path, encoding="utf-8"):
+            row = json.loads(line)
+            second[row["id"]] = normalize_label(row["label"])
+    adjudicated: dict[str, str] = {}
+    adjudication = ROOT / "data/annotations/adjudication.jsonl"
+    if adjudication.exists():
+        for line in open(adjudication, encoding="utf-8"):
+            row = json.loads(line)
+            adjudicated[row["id"]] = normalize_label(row["label"])
+
+    seen: dict[str, str] = {}
+    corpus, dropped, unresolved = [], [], []
+    for row in first:
+        key = dedup_key(row["text"])
+        if key in seen:
+            dropped.append({"id": row["id"], "duplicate_of": seen[key]})
+            continue
+        seen[key] = row["id"]
+        label = normalize_label(row["label"])
+        other = second.get(row["id"])
+        if other is not None and other != label:
+            if row["id"] not in adjudicated:
+                unresolved.append(row["id"])
+            label = adjudicated.get(row["id"], label)
+        out = {field: row.get(field) for field in FIELDS}
+        out.update(label=label, split=split_of(row["account"]), hard=bool(row.get("hard")),
+                   note=row.get("note") or "")
+        corpus.append(out)
+
+    both = [(normalize_label(r["label"]), second[r["id"]]) for r in first if r["id"] in second]
+    agreement = {"n_double_annotated": len(both), "n_posts": len(first)}
+    if both:
+        from sklearn.metrics import cohen_kappa_score
+
+        agreement.update(
+            raw_agreement=round(sum(a == b for a, b in both) / len(both), 4),
+            cohen_kappa=round(float(cohen_kappa_score(*zip(*both), labels=list(LABELS))), 4),
+            disagreements=sum(a != b for a, b in both),
+            adjudicated=len(adjudicated),
+            unresolved=len(unresolved),
+            confusions={f"{a} -> {b}": n for (a, b), n in sorted(Counter(
+                (a, b) for a, b in both if a != b).items())},
+        )
+    agreement["duplicates_dropped"] = dropped
+    with open(ROOT / "data/corpus.jsonl", "w", encoding="utf-8") as handle:
+        for row in corpus:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (ROOT / "data/annotations/agreement.json").write_text(
+        json.dumps(agreement, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    counts = Counter((r["split"], r["label"]) for r in corpus)
+    print(f"{len(corpus)} posts, {len(dropped)} duplicates dropped, {len(unresolved)} unresolved")
+    for split in ("train", "dev", "test"):
+        print(split, {label: counts[(split, label)] for label in LABELS})
+    if unresolved:
+        print("unresolved disagreements:", ", ".join(unresolved[:20]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Rebuild the shipped default model from data/corpus.jsonl (the one documented command).
+
+    python tools/build_model.py [--output models/default]
+
+Trains on the corpus train + dev splits (dev picks C and the temperature), evaluates on
+the corpus test split and, when ../shared/data/ is present, on the real evaluation posts
+(read for evaluation only, never trained on). Same corpus and seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import afzender  # noqa: E402
+
+REAL = ROOT.parent / "shared" / "data"
+
+
+def real_sets() -> dict[str, list[dict]]:
+    sets: dict[str, list[dict]] = {}
+    dev = REAL / "real-2020-dev.jsonl"
+    if dev.is_file():
+        rows = [json.loads(line) for line in open(dev, encoding="utf-8")]
+        sets["real-2020-dev (all)"] = rows
+        sets["real-2020-dev (confidence high)"] = [r for r in rows if r.get("confidence") == "high"]
+    party = REAL / "real-party-accounts-dev.jsonl"
+    if party.is_file():
+        sets["real-party-accounts-dev"] = [json.loads(line) for line in open(party, encoding="utf-8")]
+    return sets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", default=str(ROOT / "models" / "default"))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    classifier = afzender.train(ROOT / "data" / "corpus.jsonl", seed=args.seed,
+                                evaluate_on=real_sets(), command="python tools/build_model.py")
+    classifier.save(args.output)
+    for name, m in classifier.metadata["metrics"].items():
+        print(f"{name:35s} n={m['n']:4d} macro-F1 {m['macro_f1']:.3f} "
+              f"partij share {m['share_predicted']['partijpoliticus']:.3f} ECE {m['ece']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

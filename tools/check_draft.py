@@ -1,0 +1,87 @@
+"""Validate a corpus draft file and report shared 10-word runs.
+
+Usage: python tools/check_draft.py data/drafts/w1.jsonl [--all]
+--all also compares against every other draft in data/drafts/.
+"""
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+LABELS = {"minister-in-functie", "partijpoliticus", "privépersoon"}
+KINDS = {"corporate-minister-account", "ministry-account", "government-member",
+         "member-of-parliament", "party-account", "local-office-holder", "public-body"}
+PLATFORMS = {"x", "mastodon", "bluesky", "instagram", "linkedin", "facebook"}
+FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard", "note"]
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def shingles(text, n=10):
+    words = [w.lower() for w in WORD.findall(text)]
+    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def load(path):
+    rows, errors = [], []
+    for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{path}:{lineno}: invalid JSON ({exc})")
+            continue
+        missing = [f for f in FIELDS if f not in row]
+        if missing:
+            errors.append(f"{path}:{lineno}: missing fields {missing}")
+        if row.get("label") not in LABELS:
+            errors.append(f"{path}:{lineno}: bad label {row.get('label')!r}")
+        if row.get("sender_kind") not in KINDS:
+            errors.append(f"{path}:{lineno}: bad sender_kind {row.get('sender_kind')!r}")
+        if row.get("platform") not in PLATFORMS:
+            errors.append(f"{path}:{lineno}: bad platform {row.get('platform')!r}")
+        if row.get("lang") not in {"nl", "en"}:
+            errors.append(f"{path}:{lineno}: bad lang {row.get('lang')!r}")
+        if not isinstance(row.get("hard"), bool):
+            errors.append(f"{path}:{lineno}: hard must be true/false")
+        if row.get("hard") and not str(row.get("note", "")).strip():
+            errors.append(f"{path}:{lineno}: hard post needs a note")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(row.get("date", ""))):
+            errors.append(f"{path}:{lineno}: date must be YYYY-MM-DD")
+        row["_where"] = f"{Path(path).name}:{lineno}"
+        rows.append(row)
+    return rows, errors
+
+
+def main():
+    path = sys.argv[1]
+    rows, errors = load(path)
+    others = []
+    if "--all" in sys.argv:
+        for other in sorted(Path(path).parent.glob("*.jsonl")):
+            if other.resolve() != Path(path).resolve():
+                others.extend(load(other)[0])
+    ids = Counter(r.get("id") for r in rows)
+    errors += [f"duplicate id {i}" for i, c in ids.items() if c > 1]
+    seen = {}
+    for row in others + rows:
+        for sh in shingles(row.get("text", "")):
+            if sh in seen and seen[sh] != row["_where"]:
+                if row in rows:
+                    errors.append(f"{row['_where']} shares a 10-word run with {seen[sh]}: '{sh}'")
+            seen.setdefault(sh, row["_where"])
+    n = len(rows)
+    print(f"{n} posts")
+    if n:
+        for key in ("label", "sender_kind", "platform", "lang"):
+            print(key, dict(Counter(r.get(key) for r in rows)))
+        print("hard share", round(sum(bool(r.get("hard")) for r in rows) / n, 3))
+        print("accounts", len({r.get('account') for r in rows}))
+    for e in errors[:60]:
+        print("ERROR", e)
+    print(f"{len(errors)} errors")
+
+
+if __name__ == "__main__":
+    main()
