@@ -184,6 +184,36 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------- audit, check
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .auditing import audit_accounts
+
+    result = audit_accounts(args.data, account_type=args.account_type, model=args.model,
+                            text_column=args.text_column, account_column=args.account_column,
+                            date_column=args.date_column, period=args.period, doubt=args.doubt)
+    files = result.write(args.output_dir, lang=args.lang)
+    for account in result.accounts:
+        print(f"{account.account} ({account.account_type}): {account.n} posts, "
+              f"{len(account.breaches)} breach(es), {len(account.unsure)} unsure")
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .auditing import check_draft
+
+    text = args.text if args.text != "-" else sys.stdin.read()
+    result = check_draft(text, account_type=args.account_type, model=args.model, doubt=args.doubt)
+    if args.json:
+        print(json.dumps({"label": result.label, "probabilities": result.probabilities,
+                          "fits": result.fits, "unsure": result.unsure,
+                          "principle": result.principle, "words": result.words},
+                         ensure_ascii=False))
+    else:
+        print(result.message(args.lang))
+    return result.exit_code
+
+
 # -------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="afzender", description=(
@@ -248,6 +278,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.set_defaults(func=cmd_info)
 
+    p = sub.add_parser("audit", help="audit accounts for mixing (geen vermenging)",
+                       description="Per account: label shares over time, posts that break the "
+                                   "rule for the account type, and unsure posts kept apart. "
+                                   "Writes audit.json, audit.md and audit.html.")
+    p.add_argument("data", help="posts with an account column (CSV/TSV/JSONL/Parquet)")
+    p.add_argument("--account-type", help="corporate or personal for all accounts, or a mapping "
+                                          "file (JSON {account: type} or CSV account,type); "
+                                          "default: the data's account_type column")
+    p.add_argument("--output-dir", "-o", default="audit-report", help="where to write the reports")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--account-column", default="account")
+    p.add_argument("--date-column", default="date")
+    p.add_argument("--period", choices=["month", "week"], default="month")
+    p.add_argument("--doubt", type=float, default=0.6,
+                   help="below this top probability a post is 'twijfel', not a breach (default 0.6)")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("check", help="check a draft post before publishing",
+                       description="Exit status 0: the draft fits the account type; 1: it does "
+                                   "not; 2: a user error.")
+    p.add_argument("text", help="the draft ('-' reads stdin)")
+    p.add_argument("--account-type", choices=["corporate", "personal"], default="corporate")
+    p.add_argument("--doubt", type=float, default=0.6)
+    p.add_argument("--lang", choices=["nl", "en"], default="nl")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

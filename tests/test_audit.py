@@ -1,0 +1,122 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import afzender
+from afzender import DataError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTS = FIXTURES / "accounts.jsonl"
+TYPES = FIXTURES / "account_types.csv"
+
+
+def _rows():
+    return [json.loads(line) for line in open(POSTS, encoding="utf-8")]
+
+
+@pytest.mark.parametrize("doubt", [0.6, 0.97])
+def test_audit_finds_breaches_and_keeps_unsure_apart(doubt):
+    result = afzender.audit(POSTS, account_type=TYPES, doubt=doubt)
+    by_name = {a.account: a for a in result.accounts}
+    corporate, personal = by_name["@MinisterVanWater"], by_name["@JanPersoonlijk"]
+    assert corporate.n == 6 and personal.n == 3
+    assert personal.breaches == [] and personal.unsure == []
+    rows = [r for r in _rows() if r["account"] == "@MinisterVanWater"]
+    verdicts = afzender.classify([r["text"] for r in rows])
+    expect_breach = {r["id"] for r, v in zip(rows, verdicts)
+                     if v.label != "minister-in-functie" and v.confidence >= doubt}
+    expect_unsure = {r["id"] for r, v in zip(rows, verdicts) if v.confidence < doubt}
+    assert {p.id for p in corporate.breaches} == expect_breach
+    assert {p.id for p in corporate.unsure} == expect_unsure
+    # the clear party post and the clear private post are breaches at the default threshold
+    if doubt == 0.6:
+        assert {"a3", "a5"} <= expect_breach
+        principles = {p.id: p.principle for p in corporate.breaches}
+        assert principles["a3"] == "geen vermenging" and principles["a5"] == "herkenbaarheid"
+        assert any(w == "stem" for w, _ in next(p for p in corporate.breaches if p.id == "a3").words)
+    assert sum(corporate.counts.values()) == 6
+    assert set(corporate.periods) == {"2025-01", "2025-02", "2025-03"}
+    assert abs(sum(corporate.shares.values()) - 1) < 1e-3
+
+
+def test_audit_weekly_and_type_sources():
+    rows = _rows()
+    result = afzender.audit(rows, account_type={"@MinisterVanWater": "corporate",
+                                                "@JanPersoonlijk": "personal"}, period="week")
+    assert all(re.fullmatch(r"\d{4}-W\d\d", p) for a in result.accounts for p in a.periods)
+    typed = [{**r, "account_type": "personal"} for r in rows]
+    assert all(not a.breaches for a in afzender.audit(typed).accounts)
+    with pytest.raises(DataError, match="no account type for"):
+        afzender.audit(rows)
+    with pytest.raises(DataError, match="cannot read date"):
+        afzender.audit([{**rows[0], "date": "gisteren"}], account_type="corporate")
+
+
+def test_reports_are_written_and_well_formed(tmp_path):
+    from html.parser import HTMLParser
+
+    result = afzender.audit(POSTS, account_type=TYPES)
+    files = result.write(tmp_path, lang="en")
+    assert sorted(f.name for f in files) == ["audit.html", "audit.json", "audit.md"]
+    data = json.loads((tmp_path / "audit.json").read_text())
+    assert {a["account"] for a in data["accounts"]} == {"@MinisterVanWater", "@JanPersoonlijk"}
+    page = (tmp_path / "audit.html").read_text()
+
+    class Collector(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.external = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            for name, value in attrs:
+                if name in ("src", "href") and value and not value.startswith("#"):
+                    self.external.append(value)
+
+    parser = Collector()
+    parser.feed(page)
+    assert parser.tags.count("svg") == 2 and parser.tags.count("rect") > 6
+    assert "script" not in parser.tags and parser.external == []
+    assert "Posts that break the rule" in page
+    markdown = (tmp_path / "audit.md").read_text()
+    assert markdown.count("| line 3 | partijpoliticus") == 1
+    dutch = result.to_markdown("nl")
+    assert "Berichten die de regel voor dit account breken" in dutch
+
+
+def test_check_function():
+    bad = afzender.check("Stem op 19 maart op onze partij en word lid!", account_type="corporate")
+    assert not bad.fits and bad.principle == "geen vermenging" and bad.exit_code == 1
+    assert "stem" in [w for w, _ in bad.words]
+    ok = afzender.check("Stem op 19 maart op onze partij en word lid!", account_type="personal")
+    assert ok.fits and ok.exit_code == 0
+    with pytest.raises(ValueError):
+        afzender.check("x", account_type="party")
+    with pytest.raises(TypeError):
+        afzender.check(None)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "afzender.cli", *args], capture_output=True, text=True)
+
+
+def test_check_cli_exit_codes():
+    assert _cli("check", "Stem op onze partij, word vandaag nog lid!").returncode == 1
+    fine = _cli("check", "--json", "Vanaf 1 maart gelden nieuwe regels voor het lozen van afvalwater, "
+                "meldt het ministerie. Lees meer op rijksoverheid.nl")
+    assert fine.returncode == 0, fine.stdout
+    assert json.loads(fine.stdout)["fits"] is True
+    assert _cli("check", "--account-type", "party", "x").returncode == 2
+
+
+def test_audit_cli(tmp_path):
+    out = _cli("audit", str(POSTS), "--account-type", str(TYPES), "-o", str(tmp_path / "r"))
+    assert out.returncode == 0, out.stderr
+    assert "@MinisterVanWater (corporate)" in out.stdout
+    assert (tmp_path / "r" / "audit.html").is_file()
+    out = _cli("audit", str(POSTS), "-o", str(tmp_path / "r2"))
+    assert out.returncode == 2 and "no account type" in out.stderr
