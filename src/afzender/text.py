@@ -24,6 +24,21 @@ _DIGIT = str.maketrans("123456789", "000000000")
 _SPACES = re.compile(r"[^\S\x00]+")
 
 
+def _join(texts: Sequence[str]) -> str:
+    """Cut each post at MAX_CHARS, join with SEPARATOR (NUL inside a post becomes a
+    space), and replace lone surrogates, which cannot be encoded, by U+FFFD."""
+    if any(len(text) > MAX_CHARS for text in texts):
+        texts = [text[:MAX_CHARS] for text in texts]
+    joined = SEPARATOR.join(texts)
+    if joined.count(SEPARATOR) != max(len(texts) - 1, 0):
+        joined = SEPARATOR.join(_NUL.sub(" ", text) for text in texts)
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        joined = _SURROGATE.sub("\ufffd", joined)
+    return joined
+
+
 def normalize_joined(texts: Sequence[str]) -> str:
     """Normalise ``texts`` and return them joined, each as ``" " + post + " "``.
 
@@ -36,15 +51,7 @@ def normalize_joined(texts: Sequence[str]) -> str:
     and whether a post carries a link says more about the platform than the capacity); punctuation and emoji are split off as tokens while
     ``@mentions`` and ``#hashtags`` stay whole; digits become ``0``; whitespace collapses.
     """
-    if any(len(text) > MAX_CHARS for text in texts):
-        texts = [text[:MAX_CHARS] for text in texts]
-    joined = SEPARATOR.join(texts)
-    if joined.count(SEPARATOR) != max(len(texts) - 1, 0):
-        joined = SEPARATOR.join(_NUL.sub(" ", text) for text in texts)
-    try:
-        joined.encode("utf-8")
-    except UnicodeEncodeError:
-        joined = _SURROGATE.sub("\ufffd", joined)
+    joined = _join(texts)
     if not unicodedata.is_normalized("NFKC", joined):
         joined = unicodedata.normalize("NFKC", joined)
     joined = _LINK.sub(" ", joined).lower()
@@ -62,3 +69,11 @@ def normalize(text: str) -> str:
     'kijk : @user #corona !'
     """
     return normalize_joined([text]).strip(SEPARATOR).strip(" ")
+
+
+def encoder_texts(texts: Sequence[str]) -> list[str]:
+    """Light normalisation for subword encoders (transformers): the same link, control,
+    invisible-character and length rules as :func:`normalize_joined`, but case,
+    punctuation and digits are kept, since encoders have learned from them."""
+    joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", _join(texts))))
+    return [" ".join(part.split()) for part in joined.split(SEPARATOR)]

@@ -238,18 +238,23 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
     check_trainable(labelled)
     train_idx, dev_idx, test_idx = split_for_calibration(labelled, seed)
     if model == "linear":
-        backend, info = train_linear(labelled.subset(np.concatenate([train_idx, dev_idx]))
-                                     if len(test_idx) else labelled, seed=seed, progress=progress,
-                                     C=options.pop("C", None), bits=options.pop("bits", None))
+        unknown = set(options) - {"C", "bits"}
     elif model == "transformer":
+        import inspect
+
         from .transformer.train import train_transformer
 
-        backend, info = train_transformer(labelled, train_idx, dev_idx, seed=seed,
-                                          progress=progress, **options)
+        unknown = set(options) - set(inspect.signature(train_transformer).parameters)
     else:
         raise ValueError(f"model must be 'linear' or 'transformer', not {model!r}")
-    if options:
-        raise TypeError(f"unknown option(s) for the {model} model: {', '.join(options)}")
+    if unknown:
+        raise TypeError(f"unknown option(s) for the {model} model: {', '.join(sorted(unknown))}")
+    if model == "linear":
+        fit_on = labelled.subset(np.concatenate([train_idx, dev_idx])) if len(test_idx) else labelled
+        backend, info = train_linear(fit_on, seed=seed, progress=progress, **options)
+    else:
+        backend, info = train_transformer(labelled, train_idx, dev_idx, seed=seed,
+                                          progress=progress, **options)
     used = np.concatenate([train_idx, dev_idx]) if len(test_idx) else np.arange(len(labelled.texts))
     fitted = labelled.subset(used)
     excluded = dict(labelled.excluded)

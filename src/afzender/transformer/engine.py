@@ -1,0 +1,110 @@
+"""The batched inference core for encoders.
+
+Posts are tokenised once, sorted by length and cut into batches under a token budget
+(``batch size x padded length``), so short posts are not padded to the longest one and a
+batch of long posts does not blow up memory. Each batch is padded only to its own longest
+post, run under ``torch.inference_mode``, and the logits are put back in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..text import encoder_texts
+
+
+def best_device(requested: str | None = None) -> torch.device:
+    if requested:
+        return torch.device(requested)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@dataclass
+class EngineConfig:
+    max_length: int = 128
+    token_budget: int = 8192      # padded tokens per forward pass
+    max_batch: int = 256
+    threads: int | None = None    # CPU threads (default: torch's choice)
+    precision: str = "fp32"       # "fp32", "int8" (CPU dynamic quantisation) or "bf16" (GPU)
+
+
+class InferenceEngine:
+    """Fast batched logits for a sequence-classification encoder.
+
+    Parameters
+    ----------
+    model, tokenizer:
+        A ``transformers`` model with a classification head and its fast tokenizer.
+    config:
+        Batching and precision settings.
+    device:
+        ``"cpu"``, ``"cuda"``, ``"mps"`` or ``None`` for the best available.
+    """
+
+    def __init__(self, model, tokenizer, config: EngineConfig | None = None,
+                 device: str | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.device = best_device(device)
+        self.tokenizer = tokenizer
+        if self.config.threads and self.device.type == "cpu":
+            torch.set_num_threads(self.config.threads)
+        model = model.eval().to(self.device)
+        if self.config.precision == "int8":
+            if self.device.type != "cpu":
+                raise ValueError("int8 dynamic quantisation runs on the CPU only")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        elif self.config.precision == "bf16":
+            model = model.to(torch.bfloat16)
+        elif self.config.precision != "fp32":
+            raise ValueError(f"precision must be fp32, int8 or bf16, not {self.config.precision!r}")
+        self.model = model
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def _batches(self, lengths: np.ndarray) -> Iterator[np.ndarray]:
+        order = np.argsort(-lengths, kind="stable")
+        start = 0
+        while start < len(order):
+            longest = int(lengths[order[start]])
+            size = max(1, min(self.config.max_batch, self.config.token_budget // max(longest, 1)))
+            yield order[start:start + size]
+            start += size
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """Class logits, shape ``(len(texts), n_labels)``, in input order."""
+        if not texts:
+            return np.zeros((0, self.model.config.num_labels), dtype=np.float32)
+        encoded = self.tokenizer(encoder_texts(texts), truncation=True,
+                                 max_length=self.config.max_length)["input_ids"]
+        lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
+        out = np.empty((len(texts), self.model.config.num_labels), dtype=np.float32)
+        with torch.inference_mode():
+            for batch in self._batches(lengths):
+                width = int(lengths[batch].max())
+                ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, index in enumerate(batch):
+                    sequence = encoded[index]
+                    ids[row, :len(sequence)] = torch.tensor(sequence)
+                    mask[row, :len(sequence)] = 1
+                result = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device))
+                out[batch] = result.logits.float().cpu().numpy()
+        return out
+
+    def stream(self, texts: Iterable[str], chunk: int = 2048) -> Iterator[np.ndarray]:
+        """Logits for any iterable, ``chunk`` posts at a time (bounded memory, in order)."""
+        buffer: list[str] = []
+        for text in texts:
+            buffer.append(text)
+            if len(buffer) == chunk:
+                yield self.logits(buffer)
+                buffer = []
+        if buffer:
+            yield self.logits(buffer)

@@ -1,0 +1,106 @@
+"""The transformer backend, offline: a tiny encoder built locally, real train/save/load code."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+import afzender  # noqa: E402
+from afzender import ModelFileError  # noqa: E402
+from afzender.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
+from afzender.transformer.tiny import make_encoder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def corpus_sample():
+    rows = [json.loads(line) for line in open(ROOT / "data" / "corpus.jsonl", encoding="utf-8")]
+    return rows[::12][:240]
+
+
+@pytest.fixture(scope="module")
+def trained(corpus_sample, tmp_path_factory):
+    base = make_encoder([r["text"] for r in corpus_sample], tmp_path_factory.mktemp("base"),
+                        vocab_size=1500)
+    model = afzender.train(corpus_sample, model="transformer", base_model=str(base), epochs=2,
+                           batch_size=16, learning_rate=1e-3, max_length=64, progress=False)
+    return model, tmp_path_factory.mktemp("saved") / "model"
+
+
+def test_train_save_load_predict(trained, corpus_sample):
+    model, path = trained
+    assert model.kind == "transformer"
+    info = model.metadata["training"]
+    assert len(info["dev_macro_f1_per_epoch"]) >= 1 and info["n_used"] > 150
+    model.save(path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert "encoder/model.safetensors" in manifest["files"]
+    assert not list(path.rglob("*.bin"))
+    loaded = afzender.load(path)
+    assert loaded.kind == "transformer"
+    texts = [r["text"] for r in corpus_sample[:40]]
+    assert np.abs(loaded.predict_proba(texts) - model.predict_proba(texts)).max() < 1e-6
+    assert loaded.predict(texts[:3]) == model.predict(texts[:3])
+    result = loaded.classify(texts[0], explain=True)
+    assert result.explanation and all(w in texts[0].split() for w, _ in result.explanation)
+
+
+def test_engine_batched_equals_one_by_one(trained, corpus_sample):
+    model, _ = trained
+    backend = model.backend
+    texts = [r["text"] for r in corpus_sample[:60]] + ["", "x", "🎉" * 200]
+    engine = InferenceEngine(backend.model, backend.tokenizer,
+                             EngineConfig(max_length=64, token_budget=512))
+    batched = engine.logits(texts)
+    single = np.vstack([engine.logits([t]) for t in texts])
+    assert batched.shape == (len(texts), 3)
+    probs = lambda z: np.exp(z) / np.exp(z).sum(1, keepdims=True)  # noqa: E731
+    assert np.abs(probs(batched) - probs(single)).max() <= 1e-5
+    streamed = np.vstack(list(engine.stream(iter(texts), chunk=7)))
+    assert np.abs(streamed - batched).max() <= 1e-5
+
+
+def test_engine_int8_runs(trained, corpus_sample):
+    model, _ = trained
+    backend = model.backend
+    texts = [r["text"] for r in corpus_sample[:30]]
+    import copy
+
+    engine = InferenceEngine(copy.deepcopy(backend.model), backend.tokenizer,
+                             EngineConfig(max_length=64, precision="int8"))
+    logits = engine.logits(texts)
+    assert logits.shape == (30, 3) and np.isfinite(logits).all()
+    with pytest.raises(ValueError):
+        InferenceEngine(backend.model, backend.tokenizer, EngineConfig(precision="fp8"))
+
+
+def test_transformer_folder_with_pickle_is_refused(trained):
+    model, path = trained
+    model.save(path)
+    (path / "encoder" / "pytorch_model.bin").write_bytes(b"\x80\x04not really")
+    with pytest.raises(ModelFileError, match="refusing files"):
+        afzender.load(path)
+
+
+def test_transformer_tampered_weights(trained):
+    model, path = trained
+    model.save(path)
+    weights = path / "encoder" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-10])
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        afzender.load(path)
+
+
+def test_missing_base_model():
+    with pytest.raises(ValueError, match="base_model"):
+        afzender.train([("a b", "partij"), ("c d", "prive")] * 4, model="transformer")
+
+
+def test_unknown_option():
+    with pytest.raises(TypeError, match="unknown option"):
+        afzender.train([("a b", "partij"), ("c d", "prive")] * 4, model="transformer", foo=1)
