@@ -5,7 +5,7 @@ one array; polynomial hashes of every character n-gram and every word come from 
 prefix sum (``hash(span) = P**end * (G[end] - G[start])`` with ``G`` the cumulative sum of
 ``code * P**-(k+1)``, all modulo 2**64), so there is no per-post Python loop.
 
-Each feature group (char 2-, 3-, 4-, 5-grams, words, word bigrams) contributes its hashed
+Each feature group (char 3-, 4-, 5-grams, words, word bigrams) contributes its hashed
 counts divided by the square root of the group's size in that post, so a post's feature
 vector is ``sum_g counts_g / sqrt(n_g)`` (close to per-group L2 normalisation, since most
 n-grams occur once in a post, yet linear in the occurrences, so scoring stays one pass).
@@ -19,7 +19,7 @@ import numpy as np
 
 from .text import SEPARATOR
 
-CHAR_NGRAMS: tuple[int, ...] = (2, 3, 4, 5)
+CHAR_NGRAMS: tuple[int, ...] = (3, 4, 5)
 GROUPS: tuple[str, ...] = tuple(f"char{n}" for n in CHAR_NGRAMS) + ("word", "word2")
 DEFAULT_BITS = 20
 
@@ -27,7 +27,9 @@ _P = np.uint64(0x100000001B3)          # odd multiplier of the polynomial hash
 _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
-_SALTS = {name: np.uint64((i + 1) * 0x9E3779B97F4A7C15 % 2**64) for i, name in enumerate(GROUPS)}
+_SALTS = {name: np.uint64((i + 1) * 0x9E3779B97F4A7C15 % 2**64)
+          for i, name in enumerate(("char2", "char3", "char4", "char5", "word", "word2", "char1",
+                                    "char6", "char7", "char8"))}
 _SPACE = np.uint32(ord(" "))
 _SEP = np.uint32(ord(SEPARATOR))
 
@@ -80,7 +82,8 @@ def _bucket(hashes: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
     return (x >> np.uint64(64 - bits)).astype(np.int64)
 
 
-def occurrences(joined: str, bits: int = DEFAULT_BITS, *, provenance: bool = False) -> Occurrences:
+def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
+                provenance: bool = False) -> Occurrences:
     """Hash every n-gram of a normalised, joined batch into ``2**bits`` buckets.
 
     Parameters
@@ -89,6 +92,8 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, provenance: bool = Fal
         Output of :func:`afzender.text.normalize_joined`.
     bits:
         Size of the hashed feature space, ``2**bits``.
+    char_ngrams:
+        Lengths of the character n-grams (each in 1..8).
     provenance:
         Also return the character span of each occurrence (for explanations).
 
@@ -122,7 +127,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, provenance: bool = Fal
             parts_s.append(start)
             parts_e.append(end)
 
-    for size in CHAR_NGRAMS:
+    for size in char_ngrams:
         start = np.arange(max(n - size + 1, 0))
         start = start[seps_before[start + size] == seps_before[start]]
         add(f"char{size}", start, start + size, span_hash(start, start + size))
@@ -151,7 +156,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, provenance: bool = Fal
     )
 
 
-def feature_matrix(occ: Occurrences, bits: int = DEFAULT_BITS):
+def feature_matrix(occ: Occurrences, bits: int = DEFAULT_BITS):  # noqa: D401
     """The straightforward sparse form of ``occ``: a ``(n_docs, 2**bits)`` CSR matrix.
 
     Used for training (scikit-learn) and as the reference the fast scorer is tested

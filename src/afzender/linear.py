@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelFileError
-from .features import DEFAULT_BITS, Occurrences, feature_matrix, occurrences
+from .features import CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences
 from .labels import LABELS
 from .modelfile import load_arrays, save_arrays
 from .text import SEPARATOR, normalize_joined
@@ -38,6 +38,7 @@ class LinearModel:
     bias: np.ndarray               # (n_classes,) float64
     bits: int = DEFAULT_BITS
     temperature: float = 1.0
+    char_ngrams: tuple[int, ...] = CHAR_NGRAMS
     config: dict[str, Any] = field(default_factory=dict)
 
     kind = "linear"
@@ -45,24 +46,28 @@ class LinearModel:
     # ------------------------------------------------------------------ training
     @classmethod
     def fit(cls, texts: list[str], y: np.ndarray, *, C: float = 8.0, bits: int = DEFAULT_BITS,
-            sample_weight: np.ndarray | None = None) -> "LinearModel":
+            char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> "LinearModel":
         """Fit multinomial logistic regression (L2, lbfgs) on hashed features."""
         from sklearn.linear_model import LogisticRegression
 
-        matrix = feature_matrix(occurrences(normalize_joined(texts), bits), bits)
+        matrix = feature_matrix(occurrences(normalize_joined(texts), bits, char_ngrams=char_ngrams), bits)
         used = np.unique(matrix.indices)  # fit on the columns that occur: 10x faster lbfgs
         classifier = LogisticRegression(C=C, max_iter=3000, tol=1e-5)
-        classifier.fit(matrix[:, used], y, sample_weight=sample_weight)
+        classifier.fit(matrix[:, used], y)
         weights = np.zeros((N_CLASSES, 2**bits))
         weights[np.ix_(classifier.classes_, used)] = classifier.coef_
         bias = np.full(N_CLASSES, -1e3)  # a class absent from training is never predicted
         bias[classifier.classes_] = classifier.intercept_
-        return cls(weights=weights, bias=bias, bits=bits, config={"C": C})
+        return cls(weights=weights, bias=bias, bits=bits, char_ngrams=tuple(char_ngrams),
+                   config={"C": C})
 
     # ---------------------------------------------------------------- prediction
     def logits(self, texts: list[str]) -> np.ndarray:
         """Temperature-scaled class scores, shape ``(len(texts), n_classes)``."""
-        return self._scores(occurrences(normalize_joined(texts), self.bits))
+        return self._scores(self._occurrences(normalize_joined(texts)))
+
+    def _occurrences(self, joined: str, provenance: bool = False) -> Occurrences:
+        return occurrences(joined, self.bits, char_ngrams=self.char_ngrams, provenance=provenance)
 
     def _scores(self, occ: Occurrences) -> np.ndarray:
         scores = np.empty((occ.n_docs, N_CLASSES))
@@ -78,7 +83,7 @@ class LinearModel:
 
     def reference_proba(self, texts: list[str]) -> np.ndarray:
         """Same as :meth:`predict_proba` the plain way (sparse matrix product); for tests."""
-        matrix = feature_matrix(occurrences(normalize_joined(texts), self.bits), self.bits)
+        matrix = feature_matrix(self._occurrences(normalize_joined(texts)), self.bits)
         return softmax((matrix @ self.weights.T + self.bias) / self.temperature)
 
     # -------------------------------------------------------------- explanation
@@ -91,7 +96,7 @@ class LinearModel:
         strongest first.
         """
         joined = normalize_joined(texts)
-        occ = occurrences(joined, self.bits, provenance=True)
+        occ = self._occurrences(joined, provenance=True)
         predicted = self._scores(occ).argmax(axis=1)
         centred = self.weights - self.weights.mean(axis=0)
         contribution = centred[predicted[occ.docs], occ.buckets] * occ.weights / self.temperature
@@ -123,7 +128,8 @@ class LinearModel:
 
     def manifest_config(self) -> dict[str, Any]:
         return {**self.config, "bits": self.bits, "temperature": self.temperature,
-                "features": "hashed char 2-5-grams + words + word bigrams (mean per group)"}
+                "char_ngrams": list(self.char_ngrams),
+                "features": "hashed char n-grams + words + word bigrams, counts / sqrt(group size)"}
 
     @classmethod
     def load(cls, folder: Path, manifest: dict[str, Any]) -> "LinearModel":
@@ -134,6 +140,10 @@ class LinearModel:
             raise ModelFileError(f"{folder}: config.bits must be an integer in 8..26, got {bits!r}")
         if not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
             raise ModelFileError(f"{folder}: config.temperature must be a positive number")
+        char_ngrams = config.get("char_ngrams")
+        if not (isinstance(char_ngrams, list) and all(isinstance(n, int) and 1 <= n <= 8
+                                                      for n in char_ngrams)):
+            raise ModelFileError(f"{folder}: config.char_ngrams must be a list of lengths 1..8")
         arrays = load_arrays(folder / WEIGHTS, {"feature_ids": ("int64", 1),
                                                 "feature_weights": ("float64", 2),
                                                 "bias": ("float64", 1)})
@@ -147,6 +157,7 @@ class LinearModel:
             raise ModelFileError(f"{folder / WEIGHTS}: weights contain NaN or infinity")
         weights = np.zeros((N_CLASSES, 2**bits))
         weights[:, ids] = values.T
-        config.pop("bits"), config.pop("temperature")
+        for key in ("bits", "temperature", "char_ngrams"):
+            config.pop(key)
         return cls(weights=weights, bias=bias, bits=bits, temperature=float(temperature),
-                   config=config)
+                   char_ngrams=tuple(char_ngrams), config=config)

@@ -16,12 +16,11 @@ MAX_CHARS = 20_000  # longer posts are cut here before featurisation (documented
 
 _NUL = re.compile("\x00")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_LINK = re.compile(r"(?:\(link\)|\[link\]|https?://[^\s\x00]+|www\.[^\s\x00]+)", re.IGNORECASE)
+_LINK = re.compile(r"https?://[^\s\x00]+|www\.[^\s\x00]+|\(link\)|\[link\]")  # on lower-cased text
 _INVISIBLE = re.compile("[\ufe0e\ufe0f\u200b-\u200d\u2060-\u206f\u00ad\ufeff]")
 _CONTROL = re.compile("[\x01-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029]")
 _PUNCT = re.compile(r"([^\w\s\x00@#])")
-_DIGIT = str.maketrans("123456789", "000000000")
-_SPACES = re.compile(r"[^\S\x00]+")
+_DIGITS = re.compile("[1-9]")
 
 
 def _join(texts: Sequence[str]) -> str:
@@ -48,18 +47,28 @@ def normalize_joined(texts: Sequence[str]) -> str:
     The rules: cut at :data:`MAX_CHARS`; NUL, control and bidi characters become spaces;
     lone surrogates become U+FFFD; Unicode NFKC; lower case; links and the anonymised
     ``(LINK)`` are removed (rule 4 of the guide: a link is judged by the words around it,
-    and whether a post carries a link says more about the platform than the capacity); punctuation and emoji are split off as tokens while
+    and whether a post carries a link says more about the platform than the capacity);
+    punctuation and emoji are split off as tokens while
     ``@mentions`` and ``#hashtags`` stay whole; digits become ``0``; whitespace collapses.
     """
     joined = _join(texts)
-    if not unicodedata.is_normalized("NFKC", joined):
-        joined = unicodedata.normalize("NFKC", joined)
-    joined = _LINK.sub(" ", joined).lower()
-    joined = _INVISIBLE.sub("", joined)
-    joined = _CONTROL.sub(" ", joined)
-    joined = _PUNCT.sub(r" \1 ", joined).translate(_DIGIT)
-    joined = _SPACES.sub(" ", f"{SEPARATOR} {joined.replace(SEPARATOR, f' {SEPARATOR} ')} {SEPARATOR}")
-    return joined
+    joined = _nfkc(joined).lower()
+    joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", joined)))
+    joined = _DIGITS.sub("0", _PUNCT.sub(_spaced, joined))
+    return f"{SEPARATOR} " + " ".join(joined.replace(SEPARATOR, f" {SEPARATOR} ").split()) + f" {SEPARATOR}"
+
+
+def _spaced(match: re.Match) -> str:
+    return f" {match.group()} "
+
+
+def _nfkc(joined: str) -> str:
+    """NFKC, applied only to the posts that need it (most do not, and it is costly)."""
+    if unicodedata.is_normalized("NFKC", joined):
+        return joined
+    parts = joined.split(SEPARATOR)
+    return SEPARATOR.join(part if unicodedata.is_normalized("NFKC", part)
+                          else unicodedata.normalize("NFKC", part) for part in parts)
 
 
 def normalize(text: str) -> str:
@@ -75,5 +84,5 @@ def encoder_texts(texts: Sequence[str]) -> list[str]:
     """Light normalisation for subword encoders (transformers): the same link, control,
     invisible-character and length rules as :func:`normalize_joined`, but case,
     punctuation and digits are kept, since encoders have learned from them."""
-    joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", _join(texts))))
+    joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", _join(texts).lower())))
     return [" ".join(part.split()) for part in joined.split(SEPARATOR)]

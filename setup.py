@@ -1,0 +1,32 @@
+"""Build steps that pyproject.toml cannot express: the optional C scoring core, and
+shipping the default model and the corpus inside the wheel."""
+
+import shutil
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).parent
+SHIPPED = {"models/default": "afzender/models/default", "data/corpus.jsonl": "afzender/_corpus/corpus.jsonl"}
+
+
+class BuildPyWithModel(build_py):
+    """Copy models/default and data/corpus.jsonl into the built package."""
+
+    def run(self):
+        super().run()
+        for source, target in SHIPPED.items():
+            src, dst = ROOT / source, Path(self.build_lib) / target
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            elif src.is_file():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+
+
+core = ROOT / "src" / "afzender" / "_fastcore.c"
+extensions = [Extension("afzender._fastcore", [str(core.relative_to(ROOT))], optional=True,
+                        extra_compile_args=["-O3"])] if core.is_file() else []
+
+setup(cmdclass={"build_py": BuildPyWithModel}, ext_modules=extensions)
