@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,7 +57,7 @@ def bootstrap_macro_f1(y: np.ndarray, pred: np.ndarray, groups: Sequence[Any] | 
 
 def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
                     groups: Sequence[Any] | None = None, bootstrap: int = 1000,
-                    seed: int = 0) -> dict[str, Any]:
+                    seed: int = 0, present_only: bool = False) -> dict[str, Any]:
     """All metrics for canonical ``labels`` and predicted probabilities ``proba``.
 
     Returns
@@ -64,7 +66,9 @@ def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
         ``n``, ``accuracy``, ``macro_f1``, ``macro_f1_ci95`` (when ``bootstrap``),
         ``per_class`` (precision, recall, f1, support), ``per_class_f1``,
         ``confusion_matrix`` (rows: true, columns: predicted, in LABELS order),
-        ``ece``, ``reliability`` bins and ``share_predicted``.
+        ``ece``, ``reliability`` bins and ``share_predicted``. Macro-F1 averages over
+        all three labels, or with ``present_only`` over the labels that occur in the
+        truth or the predictions (for subgroups that lack a label).
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, \
         precision_recall_fscore_support
@@ -78,8 +82,8 @@ def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
     result: dict[str, Any] = {
         "n": int(len(y)),
         "accuracy": round(float(accuracy_score(y, pred)), 4),
-        "macro_f1": round(float(f1_score(y, pred, labels=classes, average="macro",
-                                         zero_division=0)), 4),
+        "macro_f1": round(float(f1_score(y, pred, labels=None if present_only else classes,
+                                         average="macro", zero_division=0)), 4),
         "per_class": {label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
                               "f1": round(float(f), 4), "support": int(s)}
                       for label, p, r, f, s in zip(LABELS, precision, recall, f1, support)},
@@ -140,7 +144,8 @@ class EvaluationReport:
         for label, row in zip(LABELS, m["confusion_matrix"]):
             lines.append(f"| {label} | " + " | ".join(map(str, row)) + " |")
         for column, groups in self.breakdown.items():
-            lines += ["", f"By {column}:", "", "| value | n | accuracy | macro-F1 |", "|---|---|---|---|"]
+            lines += ["", f"By {column} (macro-F1 over the labels present in each group):", "",
+                      "| value | n | accuracy | macro-F1 |", "|---|---|---|---|"]
             for value, g in groups.items():
                 lines.append(f"| {value} | {g['n']} | {g['accuracy']:.3f} | {g['macro_f1']:.3f} |")
         return "\n".join(lines) + "\n"
@@ -149,7 +154,6 @@ class EvaluationReport:
         """Write ``report.json``, ``report.md``, ``confusion_matrix.png`` and
         ``reliability.png`` into ``folder``."""
         import json
-        from pathlib import Path
 
         from .plots import plot_confusion_matrix, plot_reliability
 
@@ -212,8 +216,8 @@ def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_co
         for value in sorted({str(v) for v in values}):
             idx = [i for i, v in enumerate(values) if str(v) == value]
             breakdown[column][value] = compute_metrics([labelled.labels[i] for i in idx],
-                                                       proba[idx], bootstrap=0)
-    name = str(data) if isinstance(data, (str,)) or hasattr(data, "__fspath__") else type(data).__name__
+                                                       proba[idx], bootstrap=0, present_only=True)
+    name = Path(data).name if isinstance(data, (str, PathLike)) else type(data).__name__
     info = {k: classifier.metadata.get(k) for k in ("kind", "path", "library_version")}
     report = EvaluationReport(metrics, breakdown, info, name)
     if output_dir is not None:
