@@ -37,6 +37,33 @@ def dedup_key(text: str) -> str:
     return re.sub(r"@\w+", "@", normalize(text))
 
 
+def stats_markdown(corpus: list[dict], agreement: dict) -> str:
+    """The datasheet's generated statistics section."""
+    n = len(corpus)
+    lines = [f"Posts: **{n}** from {len({r['account'] for r in corpus})} invented accounts.", ""]
+    for key in ("label", "sender_kind", "platform", "lang", "split"):
+        counts = Counter(r[key] for r in corpus)
+        lines += [f"| {key} | posts | share |", "|---|---|---|"]
+        lines += [f"| {value} | {c} | {c / n:.1%} |" for value, c in counts.most_common()]
+        lines.append("")
+    by_split = Counter((r["split"], r["label"]) for r in corpus)
+    lines += ["| split | " + " | ".join(LABELS) + " |", "|---|" + "---|" * len(LABELS)]
+    for split in ("train", "dev", "test"):
+        lines.append(f"| {split} | " + " | ".join(str(by_split[(split, l)]) for l in LABELS) + " |")
+    lengths = sorted(len(r["text"]) for r in corpus)
+    lines += ["", f"Hard cases: {sum(r['hard'] for r in corpus)} ({sum(r['hard'] for r in corpus) / n:.1%}). "
+              f"Length in characters: min {lengths[0]}, median {lengths[n // 2]}, max {lengths[-1]}. "
+              f"Posts with `@USER`: {sum('@USER' in r['text'] for r in corpus)}; with `(LINK)`: "
+              f"{sum('(LINK)' in r['text'] for r in corpus)}; with another link: "
+              f"{sum('http' in r['text'] for r in corpus)}.", "",
+              f"Double annotation: {agreement.get('n_double_annotated')} of {agreement.get('n_posts')} "
+              f"written posts labelled twice; raw agreement {agreement.get('raw_agreement')}, Cohen's "
+              f"kappa {agreement.get('cohen_kappa')}; {agreement.get('disagreements')} disagreements, all "
+              f"adjudicated (data/annotations/adjudication.jsonl); "
+              f"{len(agreement.get('duplicates_dropped', []))} near-duplicate posts dropped."]
+    return "\n".join(lines)
+
+
 def main() -> None:
     drafts = sorted((ROOT / "data/drafts").glob("w*.jsonl"), key=lambda p: int(p.stem[1:]))
     first = [json.loads(line) for path in drafts for line in open(path, encoding="utf-8")]
@@ -91,6 +118,12 @@ def main() -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     (ROOT / "data/annotations/agreement.json").write_text(
         json.dumps(agreement, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    datasheet = ROOT / "data" / "DATASHEET.md"
+    if datasheet.exists():
+        sys.path.insert(0, str(ROOT / "tools"))
+        from docblocks import replace_block
+
+        replace_block(datasheet, "stats", stats_markdown(corpus, agreement))
     counts = Counter((r["split"], r["label"]) for r in corpus)
     print(f"{len(corpus)} posts, {len(dropped)} duplicates dropped, {len(unresolved)} unresolved")
     for split in ("train", "dev", "test"):

@@ -43,6 +43,16 @@ def main() -> None:
     classifier = afzender.train(ROOT / "data" / "corpus.jsonl", seed=args.seed,
                                 evaluate_on=real_sets(), command="python tools/build_model.py")
     classifier.save(args.output)
+    lines = ["| data | posts | macro-F1 | accuracy | share predicted partijpoliticus | ECE |",
+             "|---|---|---|---|---|---|"]
+    for name, m in classifier.metadata["metrics"].items():
+        lines.append(f"| {name} | {m['n']} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | "
+                     f"{m['share_predicted']['partijpoliticus']:.3f} | {m['ece']:.3f} |")
+    if Path(args.output).resolve() == (ROOT / "models" / "default").resolve():
+        sys.path.insert(0, str(ROOT / "tools"))
+        from docblocks import replace_block
+
+        replace_block(ROOT / "data" / "DATASHEET.md", "model", "\n".join(lines))
     for name, m in classifier.metadata["metrics"].items():
         print(f"{name:35s} n={m['n']:4d} macro-F1 {m['macro_f1']:.3f} "
               f"partij share {m['share_predicted']['partijpoliticus']:.3f} ECE {m['ece']:.3f}")
