@@ -27,6 +27,6 @@ class BuildPyWithModel(build_py):
 
 core = ROOT / "src" / "afzender" / "_fastcore.c"
 extensions = [Extension("afzender._fastcore", [str(core.relative_to(ROOT))], optional=True,
-                        extra_compile_args=["-O3"])] if core.is_file() else []
+                        extra_compile_args=["-O3", "-ffp-contract=off"])] if core.is_file() else []
 
 setup(cmdclass={"build_py": BuildPyWithModel}, ext_modules=extensions)

@@ -44,6 +44,17 @@ def y_of(rows: list[dict]) -> np.ndarray:
     return np.array(label_indices([r["label"] for r in rows]))
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss can include a parent's peak)."""
+    try:
+        status = open("/proc/self/status", encoding="ascii").read()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError, ValueError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def versions() -> dict[str, str]:
     import importlib.metadata as md
 

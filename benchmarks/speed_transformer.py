@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, corpus, real_sets, versions  # noqa: E402
+from common import RESULTS, corpus, peak_rss_mb, real_sets, versions  # noqa: E402
 
 SYSTEMS = ["pipeline (default batch size)", "pipeline (batch_size=32)", "engine fp32", "engine int8"]
 MAX_LENGTH = 128
@@ -73,7 +72,7 @@ def run_system(name: str, model_dir: str, n: int, repeats: int, latency_posts: i
     result = {"posts_per_s": n / statistics.median(seconds), "seconds": seconds,
               "p50_ms": 1e3 * float(np.percentile(latencies, 50)),
               "p95_ms": 1e3 * float(np.percentile(latencies, 95)),
-              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "peak_rss_mb": peak_rss_mb(),
               "threads": torch.get_num_threads()}
     if name.startswith("engine"):
         reference = InferenceEngine(AutoModelForSequenceClassification.from_pretrained(model_dir).eval(),

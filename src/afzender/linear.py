@@ -3,8 +3,11 @@ temperature-scaled softmax. Prediction needs numpy only (no scikit-learn, no tor
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -13,10 +16,24 @@ from .errors import ModelFileError
 from .features import CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences
 from .labels import LABELS
 from .modelfile import load_arrays, save_arrays
-from .text import SEPARATOR, normalize_joined
+from .text import SEPARATOR, normalize_joined, prejoin
+
+try:  # optional C scoring core, compiled by setup.py when a compiler is available
+    from . import _fastcore
+except ImportError:  # pragma: no cover - depends on the build
+    _fastcore = None
 
 WEIGHTS = "weights.safetensors"
 N_CLASSES = len(LABELS)
+SPLIT_ABOVE = 2000  # batches with more posts are scored by two threads (C core only)
+
+
+def fastcore() -> ModuleType | None:
+    """The C scoring core, or None when it is not built or ``AFZENDER_NO_FASTCORE`` is set
+    (to anything but ``0``), in which case scoring uses the numpy path."""
+    if os.environ.get("AFZENDER_NO_FASTCORE", "0") not in ("", "0"):
+        return None
+    return _fastcore
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -63,8 +80,36 @@ class LinearModel:
 
     # ---------------------------------------------------------------- prediction
     def logits(self, texts: list[str]) -> np.ndarray:
-        """Temperature-scaled class scores, shape ``(len(texts), n_classes)``."""
-        return self._scores(self._occurrences(normalize_joined(texts)))
+        """Temperature-scaled class scores, shape ``(len(texts), n_classes)``.
+
+        Uses the C core (:func:`fastcore`) when it is available, else the numpy path;
+        both give the same numbers.
+        """
+        core = fastcore()
+        if core is None:
+            return self._scores(self._occurrences(normalize_joined(texts)))
+        scores = self._core_sums(core, texts)
+        scores += self.bias
+        scores /= self.temperature
+        return scores
+
+    def _core_sums(self, core: ModuleType, texts: list[str]) -> np.ndarray:
+        """Raw class sums from the C core; a large batch is split over two threads (the
+        core releases the GIL, and every post is scored on its own, so the result is
+        the same)."""
+        weights = np.ascontiguousarray(self.weights, dtype=np.float64)
+        ngrams = tuple(self.char_ngrams)
+
+        def run(part: list[str]) -> np.ndarray:
+            return core.scores(prejoin(part), weights, self.bits, ngrams)
+
+        if len(texts) <= SPLIT_ABOVE or (os.cpu_count() or 1) < 2:
+            return run(texts)
+        half = len(texts) // 2
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            second = pool.submit(run, texts[half:])
+            first = run(texts[:half])
+            return np.concatenate([first, second.result()])
 
     def _occurrences(self, joined: str, provenance: bool = False) -> Occurrences:
         return occurrences(joined, self.bits, char_ngrams=self.char_ngrams, provenance=provenance)

@@ -38,6 +38,17 @@ def _join(texts: Sequence[str]) -> str:
     return joined
 
 
+def prejoin(texts: Sequence[str]) -> str:
+    """The whole-batch first steps of :func:`normalize_joined`: cut, join with
+    :data:`SEPARATOR`, replace NUL and lone surrogates, NFKC, lower case.
+
+    Everything after this is local to each character or post (links, invisible and
+    control characters, punctuation, digits, whitespace); the optional C scoring core
+    (``afzender._fastcore``) takes this string and does those steps itself.
+    """
+    return _nfkc(_join(texts)).lower()
+
+
 def normalize_joined(texts: Sequence[str]) -> str:
     """Normalise ``texts`` and return them joined, each as ``" " + post + " "``.
 
@@ -51,8 +62,7 @@ def normalize_joined(texts: Sequence[str]) -> str:
     punctuation and emoji are split off as tokens while
     ``@mentions`` and ``#hashtags`` stay whole; digits become ``0``; whitespace collapses.
     """
-    joined = _join(texts)
-    joined = _nfkc(joined).lower()
+    joined = prejoin(texts)
     joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", joined)))
     joined = _DIGITS.sub("0", _PUNCT.sub(_spaced, joined))
     return f"{SEPARATOR} " + " ".join(joined.replace(SEPARATOR, f" {SEPARATOR} ").split()) + f" {SEPARATOR}"

@@ -1,0 +1,155 @@
+"""The optional C scoring core (afzender._fastcore) against the numpy path."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import afzender
+from afzender import linear
+from afzender.features import _SALTS
+from afzender.linear import LinearModel, softmax
+from afzender.text import MAX_CHARS, normalize_joined, prejoin
+
+needs_core = pytest.mark.skipif(linear._fastcore is None, reason="afzender._fastcore is not built")
+
+TRICKY = [
+    "Kijk: https://t.co/abc @USER #Corona!",
+    "https://t.co/a\u200bb\u200dc en http://x.nl/\u00ady?q=1 klaar",
+    "http://\u200b", "https:// los", "http:/x.nl", "httpS://x.nl", "hhttps://a", "wwww.x.nl",
+    "Zie (LINK) en [Link] en (link)(link) en [link]x en (lin k) en www.rijksoverheid.nl/x",
+    "www. www.a www.\u3000b", "(\u200blink)", "link(link)link",
+    "🎉🎉 emoji's 👩‍👩‍👧 ❤️ 🇳🇱 🧵",
+    "مرحبا بالعالم \u200f123\u200e שלום עולם",
+    "Café cafe\u0301 e\u0301e\u0301 \u0301\u0301 \ufb01 ﷺ Ⅻ ½ ２０２０",
+    "0 1 2 3 4 5 6 7 8 9 10/11 ٣٤ 1,5% €30.000",
+    "x\ud800y \udfff z", "\ud83d", "a\x00b\x00\x00c", "", " ", "  \t\n ",
+    "\x00", "tab\tnew\nline\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029\u3000\xa0end",
+    "@user @User_1 #tag #Tag2 e-mail@adres.nl a_b __ ##@@",
+    "\u2066isolate\u2069 \u202aembed\u202c \ufeffbom \ufe0f\ufe0e",
+    "\x01\x02\x7f\x80\x9f control",
+    "Σίσυφος ΣΑΣ ΌΣΟΣ İstanbul ß ẞ",
+    "a" * 25_000,
+    ("word https://t.co/" + "x" * 50 + " (LINK) 🎉 ") * 900,
+    "\ufdfa" * (MAX_CHARS + 10),
+]
+
+
+@pytest.fixture(autouse=True)
+def _core_enabled(monkeypatch):
+    monkeypatch.delenv("AFZENDER_NO_FASTCORE", raising=False)
+
+
+def numpy_logits(model: LinearModel, texts: list[str]) -> np.ndarray:
+    return model._scores(model._occurrences(normalize_joined(texts)))
+
+
+def random_model(char_ngrams: tuple[int, ...], bits: int = 16, seed: int = 0) -> LinearModel:
+    """Random weights: every distinct feature scores differently, so any difference in
+    normalisation or hashing between the two paths shows."""
+    rng = np.random.default_rng(seed)
+    return LinearModel(weights=rng.normal(size=(3, 2**bits)), bias=rng.normal(size=3), bits=bits,
+                       temperature=0.7, char_ngrams=char_ngrams)
+
+
+def assert_same(model: LinearModel, texts: list[str]) -> None:
+    fast = model.logits(texts)
+    slow = numpy_logits(model, texts)
+    assert fast.shape == slow.shape == (max(len(texts), 1), 3)
+    assert np.abs(softmax(fast) - softmax(slow)).max() <= 1e-9
+    assert np.allclose(fast, slow, rtol=1e-12, atol=1e-12)
+
+
+def test_extension_is_built():
+    """The C core must be compiled wherever a C compiler was available at install time."""
+    if linear._fastcore is not None:
+        assert linear.fastcore() is linear._fastcore
+        return
+    package = Path(afzender.__file__).parent
+    built = [p.name for p in package.iterdir() if p.name.startswith("_fastcore.") and p.suffix != ".c"]
+    assert not built, f"afzender._fastcore was built ({built}) but does not import"
+    if os.environ.get("AFZENDER_REQUIRE_FASTCORE") == "1":
+        pytest.fail("afzender._fastcore was not compiled")
+    pytest.skip("afzender._fastcore did not compile at install time (no C compiler?); "
+                "the numpy path is used")
+
+
+@needs_core
+def test_salts_match_features():
+    assert linear._fastcore.SALTS == {name: int(salt) for name, salt in _SALTS.items()}
+
+
+@needs_core
+def test_env_var_forces_numpy_path(monkeypatch, default_model):
+    monkeypatch.setenv("AFZENDER_NO_FASTCORE", "1")
+    assert linear.fastcore() is None
+    backend = default_model.backend
+    assert np.array_equal(backend.logits(TRICKY[:5]), numpy_logits(backend, TRICKY[:5]))
+
+
+@needs_core
+def test_tricky_posts_default_model(default_model):
+    backend = default_model.backend
+    assert_same(backend, TRICKY)
+    for text in TRICKY:
+        assert_same(backend, [text])
+    fast = backend.predict_proba(TRICKY)
+    assert np.abs(fast - backend.reference_proba(TRICKY)).max() <= 1e-6
+
+
+@needs_core
+@pytest.mark.parametrize("char_ngrams", [(1,), (2,), (1, 2, 3, 4, 5, 6, 7, 8), (5, 3), (3, 3), ()])
+def test_tricky_posts_every_group(char_ngrams):
+    model = random_model(char_ngrams)
+    assert_same(model, TRICKY)
+    for texts in ([""], ["  "], [" \t"], ["", ""], ["", "a"], ["a", ""], ["\x00"], []):
+        assert_same(model, texts)
+
+
+@needs_core
+def test_two_thread_split_is_identical():
+    model = random_model((1, 3, 4, 5), bits=18, seed=1)
+    texts = [TRICKY[i % 24] + f" post {i}" for i in range(linear.SPLIT_ABOVE * 2 + 3)]
+    core = linear._fastcore
+    whole = core.scores(prejoin(texts), model.weights, model.bits, model.char_ngrams)
+    assert np.array_equal(model._core_sums(core, texts), whole)
+    assert_same(model, texts)
+
+
+@needs_core
+def test_bad_arguments_are_refused():
+    core, weights = linear._fastcore, np.zeros((3, 2**8))
+    with pytest.raises(ValueError):
+        core.scores("a", weights, 9, (3,))
+    with pytest.raises(ValueError):
+        core.scores("a", weights.astype(np.float32), 8, (3,))
+    with pytest.raises(ValueError):
+        core.scores("a", np.asfortranarray(np.zeros((3, 2**8))).T, 8, (3,))
+    with pytest.raises(ValueError):
+        core.scores("a", weights, 8, (9,))
+    with pytest.raises(TypeError):
+        core.scores(b"a", weights, 8, (3,))
+
+
+FRAGMENTS = ["http://", "https://", "www.", "(link)", "(LINK)", "[link]", "[Link]", "(", ")",
+             "\u200b", "\u00ad", "\ufe0f", "\u202e", "\u2066", "\x00", " ", "\t", "\n", "\x1f",
+             "\x85", "\u3000", "1", "9", "0", "@", "#", "_", "é", "\u0301", "🎉", "ß", "Σ", "İ",
+             "\ufdfa", "\ud800", "\udfff", "a", "B", ".", "/", "x" * 40]
+POST = st.lists(st.one_of(st.text(max_size=20), st.sampled_from(FRAGMENTS)), max_size=15).map("".join)
+
+
+@needs_core
+@settings(max_examples=200, deadline=None)
+@given(st.lists(POST, max_size=8))
+def test_any_text_default_model(default_model, texts):
+    assert_same(default_model.backend, texts)
+
+
+@needs_core
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(), max_size=6),
+       st.lists(st.integers(1, 8), min_size=1, max_size=4).map(tuple))
+def test_any_text_any_groups(texts, char_ngrams):
+    assert_same(random_model(char_ngrams, bits=12), texts)
