@@ -95,9 +95,13 @@ def cold_start(repeats: int) -> float:
 
 
 def stream_million() -> dict:
-    code = ("import time, afzender\n"
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
+        json.dump(posts(2000), handle)
+    code = ("import json, time, afzender\n"
             "m = afzender.load()\n"
-            f"pool = {posts(2000)!r}\n"
+            f"pool = json.load(open({handle.name!r}, encoding='utf-8'))\n"
             "gen = (pool[i % len(pool)] for i in range(1_000_000))\n"
             "t = time.perf_counter(); n = sum(1 for _ in m.predict_iter(gen, batch_size=4096))\n"
             "status = open('/proc/self/status').read()\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .labels import LABELS
@@ -10,14 +11,20 @@ from .labels import LABELS
 def _metrics_table(metrics: dict[str, Any]) -> str:
     if not metrics:
         return "No evaluation was recorded for this model.\n"
-    lines = ["| data | posts | macro-F1 | accuracy | " + " | ".join(f"F1 {l}" for l in LABELS) + " | share predicted partijpoliticus |",
-             "|---|---|---|---|" + "---|" * len(LABELS) + "---|"]
+    lines = ["| data | posts | macro-F1 | accuracy | " + " | ".join(f"F1 {l}" for l in LABELS) +
+             " | share predicted partijpoliticus | ECE |",
+             "|---|---|---|---|" + "---|" * len(LABELS) + "---|---|"]
     for name, m in metrics.items():
         per_class = m.get("per_class_f1", {})
         cells = [name, str(m.get("n", "")), _fmt(m.get("macro_f1")), _fmt(m.get("accuracy"))]
         cells += [_fmt(per_class.get(label)) for label in LABELS]
         cells.append(_fmt(m.get("share_predicted", {}).get("partijpoliticus")))
+        cells.append(_fmt(m.get("ece")))
         lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("Where a data set holds one label only (posts of party accounts, all labelled "
+                 "partijpoliticus by sender), macro-F1 is not meaningful: read accuracy, which "
+                 "equals the share predicted as that label.")
     return "\n".join(lines) + "\n"
 
 
@@ -49,8 +56,8 @@ label is a reading of one text, with a probability, and can be wrong.
 - made with: `{metadata.get('command', '–')}`
 
 ## Configuration
-```
-{config}
+```json
+{json.dumps(config, indent=2, ensure_ascii=False)}
 ```
 
 ## Metrics
