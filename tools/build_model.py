@@ -52,7 +52,8 @@ def main() -> None:
         sys.path.insert(0, str(ROOT / "tools"))
         from docblocks import replace_block
 
-        replace_block(ROOT / "data" / "DATASHEET.md", "model", "\n".join(lines))
+        for doc in (ROOT / "data" / "DATASHEET.md", ROOT / "README.md"):
+            replace_block(doc, "model", "\n".join(lines))
     for name, m in classifier.metadata["metrics"].items():
         print(f"{name:35s} n={m['n']:4d} macro-F1 {m['macro_f1']:.3f} "
               f"partij share {m['share_predicted']['partijpoliticus']:.3f} ECE {m['ece']:.3f}")
