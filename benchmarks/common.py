@@ -69,6 +69,13 @@ def versions() -> dict[str, str]:
     return out
 
 
+def importable(module: str) -> bool:
+    """Whether an optional peer's package is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 # ------------------------------------------------------------------ peer systems
 class SklearnTfidf:
     """Plain scikit-learn peer: TF-IDF word 1-2-grams + char_wb 2-5-grams, logistic regression."""
@@ -98,11 +105,7 @@ class FastText:
 
     @staticmethod
     def available() -> bool:
-        try:
-            import fasttext  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("fasttext")
 
     @staticmethod
     def clean(text: str) -> str:
