@@ -258,23 +258,21 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
         raise ValueError(f"model must be 'linear' or 'transformer', not {model!r}")
     if unknown:
         raise TypeError(f"unknown option(s) for the {model} model: {', '.join(sorted(unknown))}")
+    used = np.concatenate([train_idx, dev_idx]) if len(test_idx) else np.arange(len(labelled.texts))
+    fitted = labelled.subset(used)
     if model == "linear":
-        fit_on = labelled.subset(np.concatenate([train_idx, dev_idx])) if len(test_idx) else labelled
-        backend, info = train_linear(fit_on, seed=seed, progress=progress, **options)
+        backend, info = train_linear(fitted, seed=seed, progress=progress, **options)
     else:
         backend, info = train_transformer(labelled, train_idx, dev_idx, seed=seed,
                                           progress=progress, **options)
-    used = np.concatenate([train_idx, dev_idx]) if len(test_idx) else np.arange(len(labelled.texts))
-    fitted = labelled.subset(used)
-    excluded = dict(labelled.excluded)
+    excluded = {reason: len(rows) for reason, rows in labelled.excluded.items()}
     if len(test_idx):
-        excluded["split == test (held out for evaluation)"] = [f"{len(test_idx)} rows"]
+        excluded["split == test (held out for evaluation)"] = len(test_idx)
     metadata: dict[str, Any] = {
         "command": command or "afzender.train(...)",
         "seed": seed,
         "training": {"n_rows": labelled.n_rows, "n_used": len(fitted.texts),
-                     "excluded": {k: len(v) if not v[0].endswith("rows") else v[0]
-                                  for k, v in excluded.items()},
+                     "excluded": excluded,
                      "label_counts": dict(sorted(Counter(fitted.labels).items())),
                      "data_sha256": fitted.sha256(), **info},
         "metrics": {},

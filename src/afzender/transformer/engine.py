@@ -42,7 +42,8 @@ class InferenceEngine:
     Parameters
     ----------
     model, tokenizer:
-        A ``transformers`` model with a classification head and its fast tokenizer.
+        A ``transformers`` model with a classification head and its fast tokenizer. With
+        ``precision="int8"`` the model's Linear layers are quantised in place.
     config:
         Batching and precision settings.
     device:
@@ -60,7 +61,9 @@ class InferenceEngine:
         if self.config.precision == "int8":
             if self.device.type != "cpu":
                 raise ValueError("int8 dynamic quantisation runs on the CPU only")
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            # in place: the fp32 Linear weights are replaced, not kept beside the int8 copy
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear},
+                                                           dtype=torch.qint8, inplace=True)
         elif self.config.precision == "bf16":
             model = model.to(torch.bfloat16)
         elif self.config.precision != "fp32":
