@@ -146,3 +146,12 @@ def test_save_into_existing_folder_replaces_it(tiny_model, tmp_path):
     tiny_model.save(target)
     assert not (target / "stale.txt").exists()
     shutil.rmtree(target)
+
+
+def test_saved_folder_has_ordinary_permissions(saved):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert saved.stat().st_mode & 0o777 == 0o777 & ~umask
+    assert (saved / "weights.safetensors").stat().st_mode & 0o777 == 0o666 & ~umask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -144,12 +145,21 @@ class Classifier:
                             config=self.backend.manifest_config())
             self.metadata = {**write_manifest(staging, manifest, files), "path": str(target)}
             (staging / "README.md").write_text(card or model_card(self.metadata), encoding="utf-8")
+            _readable(staging)
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target
+
+
+def _readable(folder: Path) -> None:
+    """Give the staged folder ordinary permissions (mkdtemp makes it private to the owner)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def default_model_path() -> Path:
