@@ -82,6 +82,13 @@ def _bucket(hashes: np.ndarray, salt: np.uint64, bits: int) -> np.ndarray:
     return (x >> np.uint64(64 - bits)).astype(np.int64)
 
 
+def word_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of the words (runs of non-space, non-separator code points)."""
+    is_word = (codes != _SEP) & (codes != _SPACE)
+    edges = np.diff(np.concatenate(([0], is_word.astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
 def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
                 provenance: bool = False) -> Occurrences:
     """Hash every n-gram of a normalised, joined batch into ``2**bits`` buckets.
@@ -132,10 +139,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int
         start = start[seps_before[start + size] == seps_before[start]]
         add(f"char{size}", start, start + size, span_hash(start, start + size))
 
-    is_tok = ~is_sep & (codes != _SPACE)
-    edges = np.diff(np.concatenate(([False], is_tok, [False])).astype(np.int8))
-    w_start = np.flatnonzero(edges == 1)
-    w_end = np.flatnonzero(edges == -1)
+    w_start, w_end = word_spans(codes)
     w_hash = span_hash(w_start, w_end)
     add("word", w_start, w_end, w_hash)
     same_doc = doc_of[w_start[1:]] == doc_of[w_start[:-1]]

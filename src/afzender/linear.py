@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelFileError
-from .features import CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences
+from .features import (CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences,
+                       word_spans)
 from .labels import LABELS
 from .modelfile import load_arrays, save_arrays
 from .text import SEPARATOR, normalize_joined, prejoin
@@ -150,13 +151,10 @@ class LinearModel:
         centred = self.weights - self.weights.mean(axis=0)
         contribution = centred[predicted[occ.docs], occ.buckets] * occ.weights / self.temperature
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        is_sep = codes == ord(SEPARATOR)
-        is_word = ~is_sep & (codes != ord(" "))
-        edges = np.diff(np.concatenate(([0], is_word.astype(np.int8), [0])))
-        word_starts, word_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        word_docs = (np.cumsum(is_sep) - 1)[word_starts]
+        word_starts, word_ends = word_spans(codes)
+        word_docs = (np.cumsum(codes == ord(SEPARATOR)) - 1)[word_starts]
         # An n-gram that starts on the space before a word belongs to that word.
-        first_char = np.minimum(occ.starts + ~is_word[occ.starts], len(codes) - 1)
+        first_char = np.minimum(occ.starts + (codes[occ.starts] == ord(" ")), len(codes) - 1)
         owners = np.searchsorted(word_starts, first_char, side="right") - 1
         totals = np.bincount(owners, weights=contribution, minlength=len(word_starts))
         result: list[list[tuple[str, float]]] = [[] for _ in texts]
