@@ -1,6 +1,6 @@
 from hypothesis import given, settings, strategies as st
 
-from afzender.text import MAX_CHARS, SEPARATOR, normalize, normalize_joined
+from afzender.text import MAX_CHARS, SEPARATOR, encoder_texts, normalize, normalize_joined
 
 
 def test_normalize_examples():
@@ -24,3 +24,8 @@ def test_batch_equals_one_by_one(texts):
     parts = joined.split(SEPARATOR)[1:-1]
     assert len(parts) == len(texts)
     assert [p.strip(" ") for p in parts] == [normalize(t) for t in texts]
+
+
+def test_encoder_texts_keep_case_and_drop_links():
+    texts = ["Kijk LIVE mee: HTTPS://Example.org/X (LINK) met @USER!", "Zie WWW.Rijksoverheid.nl\u200b\tnu"]
+    assert encoder_texts(texts) == ["Kijk LIVE mee: met @USER!", "Zie nu"]

@@ -17,6 +17,7 @@ MAX_CHARS = 20_000  # longer posts are cut here before featurisation (documented
 _NUL = re.compile("\x00")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINK = re.compile(r"https?://[^\s\x00]+|www\.[^\s\x00]+|\(link\)|\[link\]")  # on lower-cased text
+_LINK_ANY_CASE = re.compile(_LINK.pattern, re.IGNORECASE)
 _INVISIBLE = re.compile("[\ufe0e\ufe0f\u200b-\u200d\u2060-\u206f\u00ad\ufeff]")
 _CONTROL = re.compile("[\x01-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029]")
 _PUNCT = re.compile(r"([^\w\s\x00@#])")
@@ -94,5 +95,5 @@ def encoder_texts(texts: Sequence[str]) -> list[str]:
     """Light normalisation for subword encoders (transformers): the same link, control,
     invisible-character and length rules as :func:`normalize_joined`, but case,
     punctuation and digits are kept, since encoders have learned from them."""
-    joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", _join(texts).lower())))
+    joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK_ANY_CASE.sub(" ", _join(texts))))
     return [" ".join(part.split()) for part in joined.split(SEPARATOR)]
