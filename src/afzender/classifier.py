@@ -184,6 +184,10 @@ def load(path: str | Path | None = None) -> Classifier:
         from .linear import LinearModel
 
         backend: Backend = LinearModel.load(folder, manifest)
+    elif manifest["kind"] == "ensemble":
+        from .ensemble import EnsembleModel
+
+        backend = EnsembleModel.load(folder, manifest)
     else:
         try:
             from .transformer.model import TransformerModel

@@ -141,7 +141,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training import train
 
     options: dict[str, Any] = {}
-    if args.model == "linear":
+    if args.model in ("linear", "ensemble"):
         options.update({k: v for k, v in (("C", args.C), ("bits", args.bits)) if v is not None})
     else:
         options.update(base_model=args.base_model, epochs=args.epochs, batch_size=args.batch_size,
@@ -242,14 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
                                    "evaluated.")
     p.add_argument("data", help="labelled posts")
     p.add_argument("--output", "-o", required=True, help="model folder to write")
-    p.add_argument("--model", choices=["linear", "transformer"], default="linear")
+    p.add_argument("--model", choices=["linear", "ensemble", "transformer"], default="linear",
+                   help="linear (fast, default); ensemble (linear + e5 embeddings, needs "
+                        "afzender[e5]); transformer (needs afzender[transformer])")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval", action="append", metavar="[NAME=]PATH",
                    help="also evaluate on this labelled file (repeatable); never trained on")
-    p.add_argument("--C", type=float, help="linear: inverse regularisation (default: chosen on dev)")
-    p.add_argument("--bits", type=int, help="linear: log2 of the hashed feature space (default 20)")
+    p.add_argument("--C", type=float, help="linear/ensemble: inverse regularisation (default: chosen on dev)")
+    p.add_argument("--bits", type=int, help="linear/ensemble: log2 of the hashed feature space (default 20)")
     p.add_argument("--base-model", help="transformer: Hugging Face name or local path")
     p.add_argument("--epochs", type=float)
     p.add_argument("--batch-size", type=int)
@@ -320,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except (AfzenderError, OSError, TypeError, ValueError) as exc:
+    except (AfzenderError, ImportError, OSError, TypeError, ValueError) as exc:
         if args.debug:
             raise
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -26,7 +26,7 @@ from .labels import LABELS
 FORMAT = "afzender-model"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-KINDS = ("linear", "transformer")
+KINDS = ("linear", "transformer", "ensemble")
 
 
 def sha256_file(path: Path) -> str:

