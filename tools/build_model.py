@@ -1,6 +1,7 @@
 """Rebuild the shipped default model from data/corpus.jsonl (the one documented command).
 
     python tools/build_model.py [--output models/default]
+    python tools/build_model.py --kind ensemble --output models/e5-ensemble   # needs afzender[e5]
 
 Trains on the corpus train + dev splits (dev picks C and the temperature), evaluates on
 the corpus test split and, when ../shared/data/ is present, on the real evaluation posts
@@ -39,9 +40,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / "models" / "default"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kind", choices=["linear", "ensemble"], default="linear")
     args = parser.parse_args()
-    classifier = afzender.train(ROOT / "data" / "corpus.jsonl", seed=args.seed,
-                                evaluate_on=real_sets(), command="python tools/build_model.py")
+    command = "python tools/build_model.py" + (
+        f" --kind {args.kind} --output {Path(args.output).resolve().relative_to(ROOT)}"
+        if args.kind != "linear" else "")
+    classifier = afzender.train(ROOT / "data" / "corpus.jsonl", model=args.kind, seed=args.seed,
+                                evaluate_on=real_sets(), command=command)
     classifier.save(args.output)
     lines = ["| data | posts | macro-F1 | accuracy | share predicted partijpoliticus | ECE |",
              "|---|---|---|---|---|---|"]

@@ -189,6 +189,7 @@ def train_ensemble(data: Any, *, seed: int = 0, C: float | None = None, bits: in
     model = EnsembleModel(final_linear, *fit_head(embeddings, y), mix=mix, temperature=temperature)
     info = {**info, "encoder": ENCODER, "encoder_version": encoder_version(), "mix": mix,
             "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
-            "ensemble_calibration": f"mix and temperature {temperature:.4f} chosen on "
-                                    f"{len(dev_idx)} held-out posts"}
+            "calibration": f"mix {mix} (linear share) and temperature {temperature:.4f} chosen "
+                           f"by log loss on {len(dev_idx)} held-out posts; linear part: "
+                           f"{info['calibration']}"}
     return model, info
