@@ -9,6 +9,7 @@ import pytest
 
 import afzender
 from afzender import ModelFileError
+from afzender.modelfile import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,6 @@ def test_pickle_renamed_as_weights_is_rejected_without_unpickling(saved, tmp_pat
     (saved / "weights.safetensors").write_bytes(pickle.dumps(Evil()))
     _expect_error(saved, "checksum mismatch")
     manifest = json.loads((saved / "manifest.json").read_text())
-    from afzender.modelfile import sha256_file
 
     manifest["files"]["weights.safetensors"] = sha256_file(saved / "weights.safetensors")
     (saved / "manifest.json").write_text(json.dumps(manifest))
@@ -155,3 +155,13 @@ def test_saved_folder_has_ordinary_permissions(saved):
     os.umask(umask)
     assert saved.stat().st_mode & 0o777 == 0o777 & ~umask
     assert (saved / "weights.safetensors").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_shipped_model_is_rebuilt_byte_for_byte_from_the_corpus(tmp_path):
+    """The documented build (tools/build_model.py) trains on data/corpus.jsonl with seed 0;
+    doing the same here must give the shipped weights, byte for byte."""
+    shipped = afzender.load()
+    rebuilt = afzender.train(ROOT / "data" / "corpus.jsonl", seed=0, progress=False).save(tmp_path / "m")
+    assert shipped.metadata["training"]["data_sha256"] == \
+        json.loads((rebuilt / "manifest.json").read_text())["training"]["data_sha256"]
+    assert shipped.metadata["files"]["weights.safetensors"] == sha256_file(rebuilt / "weights.safetensors")
