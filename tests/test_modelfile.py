@@ -58,7 +58,6 @@ def test_pickle_renamed_as_weights_is_rejected_without_unpickling(saved, tmp_pat
     (saved / "weights.safetensors").write_bytes(pickle.dumps(Evil()))
     _expect_error(saved, "checksum mismatch")
     manifest = json.loads((saved / "manifest.json").read_text())
-
     manifest["files"]["weights.safetensors"] = sha256_file(saved / "weights.safetensors")
     (saved / "manifest.json").write_text(json.dumps(manifest))
     _expect_error(saved, "not a valid safetensors file")
