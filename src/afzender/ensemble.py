@@ -171,14 +171,15 @@ def train_ensemble(data: Any, *, seed: int = 0, C: float | None = None, bits: in
         probe = EnsembleModel(linear, *fit_head(embeddings[train_idx], y[train_idx]), mix=0.5)
         linear_lp = log_softmax(linear.logits([data.texts[i] for i in dev_idx]))
         head_lp = probe.head_log_proba(embeddings[dev_idx])
+        temperatures = {}
         for candidate in MIX_GRID:
             probe.mix, probe.temperature = candidate, 1.0
-            probe.temperature = fit_temperature(probe.combine(linear_lp, head_lp), y[dev_idx])
+            temperatures[candidate] = probe.temperature = fit_temperature(
+                probe.combine(linear_lp, head_lp), y[dev_idx])
             logits = probe.combine(linear_lp, head_lp)
             losses[candidate] = float(-log_softmax(logits)[np.arange(len(dev_idx)), y[dev_idx]].mean())
         mix = min(losses, key=losses.get)
-        probe.mix, probe.temperature = mix, 1.0
-        temperature = fit_temperature(probe.combine(linear_lp, head_lp), y[dev_idx])
+        temperature = temperatures[mix]
     model = EnsembleModel(final_linear, *fit_head(embeddings, y), mix=mix, temperature=temperature)
     info = {**info, "encoder": ENCODER, "encoder_version": encoder_version(), "mix": mix,
             "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
