@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +135,9 @@ class Classifier:
 
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".afzender-", dir=target.parent))
+        # A plain mkdir, not tempfile.mkdtemp, so the folder gets the umask's permissions.
+        staging = target.parent / f".afzender-{uuid.uuid4().hex}"
+        staging.mkdir()
         try:
             files = self.backend.save(staging)
             manifest = {key: value for key, value in self.metadata.items()
@@ -145,7 +146,7 @@ class Classifier:
                             config=self.backend.manifest_config())
             self.metadata = {**write_manifest(staging, manifest, files), "path": str(target)}
             (staging / "README.md").write_text(card or model_card(self.metadata), encoding="utf-8")
-            _readable(staging)
+            _ordinary_permissions(staging)
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
@@ -154,12 +155,14 @@ class Classifier:
         return target
 
 
-def _readable(folder: Path) -> None:
-    """Give the staged folder ordinary permissions (mkdtemp makes it private to the owner)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+def _ordinary_permissions(folder: Path) -> None:
+    """Give every file the mode a plain ``open`` got here (the README just written, so the
+    umask applies without being read or changed): some writers, safetensors among them,
+    create owner-only files."""
+    file_mode = (folder / "README.md").stat().st_mode & 0o777
+    dir_mode = folder.stat().st_mode & 0o777
+    for path in folder.rglob("*"):
+        path.chmod(dir_mode if path.is_dir() else file_mode)
 
 
 def default_model_path() -> Path:
