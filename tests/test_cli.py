@@ -87,6 +87,17 @@ def test_bad_column_and_corrupt_line(tmp_path):
     assert out.returncode == 2 and "'body'" in out.stderr
 
 
+def test_missing_text_is_an_error_naming_the_row_and_empty_text_a_post(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"text": "a"}\n{"text": ""}\n{"text": null}\n')
+    out = run("predict", "--file", str(path))
+    assert out.returncode == 2 and "line/row 3" in out.stderr and "missing" in out.stderr
+    assert "Traceback" not in out.stderr
+    path.write_text('{"text": "a"}\n{"text": ""}\n')
+    out = run("predict", "--file", str(path))
+    assert out.returncode == 0 and len(out.stdout.splitlines()) == 2
+
+
 def test_bad_option_exits_nonzero():
     out = run("predict", "--no-such-option")
     assert out.returncode == 2 and "Traceback" not in out.stderr

@@ -46,8 +46,9 @@ def _file_posts(path: Path, text_column: str, id_column: str) -> Iterator[tuple[
             raise DataError(f"{path}: no column {text_column!r} (line/row {number}); columns: "
                             f"{', '.join(map(repr, row))}; choose one with --text-column")
         text = row[text_column]
-        if text is None:
-            text = ""
+        if text is None:  # as in the API: a missing value is not an empty post
+            raise DataError(f"{path}, line/row {number}: {text_column!r} is missing (null); "
+                            "give it a text (\"\" for an empty post) or leave the row out")
         if not isinstance(text, str):
             raise DataError(f"{path}, line/row {number}: {text_column!r} is not text: {text!r:.40}")
         yield str(number), row.get(id_column), text
