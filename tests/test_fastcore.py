@@ -106,6 +106,10 @@ def test_tricky_posts_every_group(char_ngrams):
     assert_same(model, TRICKY)
     for texts in ([""], ["  "], [" \t"], ["", ""], ["", "a"], ["a", ""], ["\x00"], []):
         assert_same(model, texts)
+    # a post without words scores the same alone as inside a batch
+    alone = model.predict_proba([""])[0]
+    assert np.array_equal(alone, model.predict_proba(["", "a"])[0])
+    assert np.array_equal(alone, model.predict_proba(["a", " "])[1])
 
 
 @needs_core

@@ -104,9 +104,8 @@ static Py_ssize_t link_end(const Py_UCS4 *s, Py_ssize_t i, Py_ssize_t n)
 }
 
 /* Normalise one post src[0..n) into dst (room for 2n + 3): " tok tok ... tok ".
-   A post without tokens is " ", or "  " when it is the only post of the batch
-   (as normalize_joined gives). Returns the length written. */
-static Py_ssize_t normalize_post(const Py_UCS4 *src, Py_ssize_t n, Py_UCS4 *dst, int only_post)
+   A post without tokens is " " (as normalize_joined gives). Returns the length written. */
+static Py_ssize_t normalize_post(const Py_UCS4 *src, Py_ssize_t n, Py_UCS4 *dst)
 {
     Py_ssize_t i = 0, m = 0;
     int gap = 0, any = 0;
@@ -137,7 +136,7 @@ static Py_ssize_t normalize_post(const Py_UCS4 *src, Py_ssize_t n, Py_UCS4 *dst,
         any = 1;
         gap = punct;
     }
-    if (any || only_post)
+    if (any)
         dst[m++] = ' ';
     return m;
 }
@@ -344,7 +343,7 @@ static PyObject *fastcore_scores(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i < n && codes[i] != 0)
             continue;
-        Py_ssize_t m = normalize_post(codes + start, i - start, wrapped, n_docs == 1);
+        Py_ssize_t m = normalize_post(codes + start, i - start, wrapped);
         score_post(&model, wrapped, m, word_hash, buckets, out + doc * model.n_classes);
         doc++;
         start = i + 1;

@@ -66,7 +66,9 @@ def normalize_joined(texts: Sequence[str]) -> str:
     joined = prejoin(texts)
     joined = _CONTROL.sub(" ", _INVISIBLE.sub("", _LINK.sub(" ", joined)))
     joined = _DIGITS.sub("0", _PUNCT.sub(_spaced, joined))
-    return f"{SEPARATOR} " + " ".join(joined.replace(SEPARATOR, f" {SEPARATOR} ").split()) + f" {SEPARATOR}"
+    body = " ".join(joined.replace(SEPARATOR, f" {SEPARATOR} ").split())
+    # A post without tokens is " " alone as in a batch (no body at all: one space, not two).
+    return f"{SEPARATOR} {body} {SEPARATOR}" if body else f"{SEPARATOR} {SEPARATOR}"
 
 
 def _spaced(match: re.Match) -> str:
