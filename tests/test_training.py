@@ -113,3 +113,11 @@ def test_datasetdict_passed_where_one_split_expected(tiny_rows):
 
     with pytest.raises(DataError, match="DatasetDict"):
         afzender.evaluate(None, DatasetDict({"train": Dataset.from_list(_as_dicts(tiny_rows))}))
+
+
+def test_two_labels_give_a_working_model(corpus_rows):
+    rows = [r for r in corpus_rows if r["split"] == "train" and r["label"] != "partijpoliticus"][:300]
+    model = afzender.train([(r["text"], r["label"]) for r in rows], progress=False, C=4.0)
+    texts = [r["text"] for r in rows]
+    assert np.mean(np.array(model.predict(texts)) == np.array([r["label"] for r in rows])) > 0.95
+    assert model.predict_proba(texts)[:, afzender.LABELS.index("partijpoliticus")].max() < 1e-6

