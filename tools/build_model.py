@@ -47,9 +47,10 @@ def main() -> None:
     if args.docs_only:
         document(Path(args.output), afzender.load(args.output).metadata["metrics"])
         return
+    output = Path(args.output).resolve()
+    shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
     command = "python tools/build_model.py" + (
-        f" --kind {args.kind} --output {Path(args.output).resolve().relative_to(ROOT)}"
-        if args.kind != "linear" else "")
+        f" --kind {args.kind} --output {shown}" if args.kind != "linear" else "")
     classifier = afzender.train(ROOT / "data" / "corpus.jsonl", model=args.kind, seed=args.seed,
                                 evaluate_on=real_sets(), command=command)
     classifier.save(args.output)
