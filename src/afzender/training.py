@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import DataError
 from .io import read_table
-from .labels import LABELS, label_indices, normalize_labels
+from .labels import label_indices, normalize_labels
 
 MIN_EXAMPLES = 6
 C_GRID = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
