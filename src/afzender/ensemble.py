@@ -23,7 +23,7 @@ import numpy as np
 from ._once import Once
 from .errors import ModelFileError
 from .labels import LABELS
-from .linear import LinearModel, class_arrays, softmax
+from .linear import LinearModel, class_arrays, log_softmax, softmax
 from .modelfile import load_arrays, save_arrays
 from .text import encoder_texts
 
@@ -35,6 +35,7 @@ N_CLASSES = len(LABELS)
 E5_DIM = 384  # multilingual-e5-small
 
 Embedder = Callable[..., np.ndarray]  # (texts, progress=False) -> (n, E5_DIM) like embed()
+
 
 def _make_encoder() -> Any:
     try:
@@ -72,11 +73,6 @@ def embed(texts: list[str], *, progress: bool = False) -> np.ndarray:
             out[start:start + len(part)] = encoder.passage(part)
             bar.update(len(part))
     return out
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def mix_logits(linear_log_proba: np.ndarray, head_log_proba: np.ndarray, mix: float) -> np.ndarray:

@@ -63,6 +63,11 @@ def class_arrays(classifier: Any) -> tuple[np.ndarray, np.ndarray]:
     return weights, bias
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 @dataclass
 class LinearModel:
     """Weights of a fitted linear model.

@@ -146,8 +146,9 @@ def split_for_calibration(data: LabelledData, seed: int, fraction: float = 0.2
 
 def log_loss(logits: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log-likelihood of ``y`` under ``softmax(logits)``."""
-    z = logits - logits.max(axis=1, keepdims=True)
-    return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+    from .linear import log_softmax
+
+    return float(-log_softmax(logits)[np.arange(len(y)), y].mean())
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
