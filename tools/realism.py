@@ -1,0 +1,255 @@
+"""How far is the written corpus from real posts? A realism report.
+
+    python tools/realism.py            # writes benchmarks/results/realism.{md,json,png}
+
+Compares ``data/corpus.jsonl`` (all of it, per split and per writing wave) with the texts of every
+real file in ``../shared/data/``. The real texts are read there and never copied: only aggregate
+figures and the adversarial classifier's most telling n-grams enter the report.
+
+- **Adversarial AUC**: a TF-IDF (word 1–2-grams) logistic regression that tells corpus posts from
+  real posts, 5-fold stratified CV on all real posts against an equal-sized random sample of the
+  corpus (seed 0). 0.5 means the two cannot be told apart.
+- **Style shares**: mentions, hashtags, links, replies, line breaks, short posts, quotations,
+  English, emoji, all caps, thread markers, quote-posts, live-stream and media-appearance posts.
+- **Length distribution**: quantiles, and a plot of the two distributions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
+SEED = 0
+
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+_EN_WORDS = frozenset("the and of to is are we our for with this that on in be will have it you".split())
+_NL_WORDS = frozenset("de het een van en is zijn we wij onze voor met dit dat op in ik je niet".split())
+_QUOTE = re.compile(r"[\"“”„«»][^\"“”„«»]{3,}[\"“”„«»]|‘[^‘’]{3,}’")
+_CAPS_WORD = re.compile(r"\b[A-ZÀ-Þ]{3,}\b")
+_THREAD = re.compile(r"(?:^|\s)\(?(\d{1,2})/(\d{1,2})\)?(?=\s|$)|🧵")
+_QUOTE_POST = re.compile(
+    r"\b(goed|mooi|sterk|belangrijk|interessant|helder|prima|lezenswaardig)e?\s+"
+    r"(stuk|artikel|verhaal|interview|draadje|analyse|opiniestuk|column|betoog)\b|^\s*rt\s+@|"
+    r"\blees\s+(hier|dit|mee)\b|\baanrader\b|\bmust[- ]read\b", re.I)
+_LIVE = re.compile(r"\blive\b|livestream|kijk\s+(live\s+)?mee|\blivestream", re.I)
+_MEDIA = re.compile(
+    r"#kijktip|#luistertip|\bte gast\b|\baan tafel\b|\bschuif\w* (vanavond )?aan\b|"
+    r"\b(bij|in|op)\s+@?(op1|nieuwsuur|jinek|eva|nos|npo\w*|radio ?1|bnr|wnl|rtl\w*|buitenhof|"
+    r"pauw|dwdd|sven|goedemorgen ?nederland|nieuws ?en ?co|spraakmakers|m\b)", re.I)
+
+
+def _is_english(text: str) -> bool:
+    words = re.findall(r"[a-zà-ÿ]+", text.lower())
+    en = sum(w in _EN_WORDS for w in words)
+    return en >= 2 and en > sum(w in _NL_WORDS for w in words)
+
+
+def _all_caps(text: str) -> bool:
+    """Shouting: an all-caps word of 6+ letters, or three all-caps words (acronyms alone are
+    not; the anonymised ``@USER`` and ``(LINK)`` of research data sets do not count)."""
+    words = [w for w in _CAPS_WORD.findall(text) if w not in ("USER", "LINK")]
+    return any(len(w) >= 6 for w in words) or len(words) >= 3
+
+
+def _thread(text: str) -> bool:
+    for match in _THREAD.finditer(text):
+        if match.group(0) == "🧵":
+            return True
+        part, whole = int(match.group(1)), int(match.group(2))
+        if 1 <= part <= whole <= 20:
+            return True
+    return False
+
+
+STYLE: dict[str, Callable[[str], bool]] = {
+    "an @mention": lambda t: bool(re.search(r"@\w", t)),
+    "a hashtag": lambda t: bool(re.search(r"#\w", t)),
+    "a link": lambda t: bool(re.search(r"https?://|www\.|\(LINK\)", t, re.I)),
+    "starts with @ or .@ (reply)": lambda t: bool(re.match(r"\s*\.?@\w", t)),
+    "a line break": lambda t: "\n" in t,
+    "under 60 characters": lambda t: len(t) < 60,
+    "a quotation": lambda t: bool(_QUOTE.search(t)),
+    "English": _is_english,
+    "emoji": lambda t: bool(_EMOJI.search(t)),
+    "all caps (shouting)": _all_caps,
+    "a thread marker (1/3, 🧵)": _thread,
+    "a quote-post or share (\"goed stuk\", \"lees hier\", RT)": lambda t: bool(_QUOTE_POST.search(t)),
+    "live-stream": lambda t: bool(_LIVE.search(t)),
+    "media appearance (TV/radio, #kijktip)": lambda t: bool(_MEDIA.search(t)),
+}
+LENGTH_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def wave_of(post_id: str) -> str:
+    """The writing wave of a corpus id (``w25-0001`` → ``w25``)."""
+    return post_id.split("-", 1)[0]
+
+
+def style_shares(texts: list[str]) -> dict[str, float]:
+    return {name: float(np.mean([test(t) for t in texts])) if texts else 0.0
+            for name, test in STYLE.items()}
+
+
+def length_summary(texts: list[str]) -> dict[str, float]:
+    lengths = np.array([len(t) for t in texts])
+    return {f"p{int(q * 100)}": float(np.quantile(lengths, q)) for q in LENGTH_QUANTILES}
+
+
+def adversarial(corpus_texts: list[str], real_texts: list[str], top: int = 20) -> dict:
+    """Cross-validated ROC AUC of a classifier telling corpus (0) from real (1) posts."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(SEED)
+    n = min(len(real_texts), len(corpus_texts))
+    sample = [corpus_texts[i] for i in rng.choice(len(corpus_texts), n, replace=False)]
+    reals = [real_texts[i] for i in rng.choice(len(real_texts), n, replace=False)]
+    texts, y = sample + reals, np.r_[np.zeros(n), np.ones(n)]
+    pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                         LogisticRegression(C=10, max_iter=2000))
+    folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
+    scores = cross_val_predict(pipe, texts, y, cv=folds, method="predict_proba")[:, 1]
+    pipe.fit(texts, y)
+    vectorizer, model = pipe.steps[0][1], pipe.steps[1][1]
+    names = vectorizer.get_feature_names_out()
+    order = np.argsort(model.coef_[0])
+    return {"auc": float(roc_auc_score(y, scores)), "n_each": n,
+            "real_features": [str(names[i]) for i in order[::-1][:top]],
+            "corpus_features": [str(names[i]) for i in order[:top]]}
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
+    real_texts = [r["text"] for rows in real.values() for r in rows]
+    corpus_texts = [r["text"] for r in corpus]
+    groups: dict[str, list[str]] = {"corpus (all)": corpus_texts}
+    for split in ("train", "dev", "test"):
+        groups[f"corpus {split}"] = [r["text"] for r in corpus if r["split"] == split]
+    for wave in sorted({wave_of(r["id"]) for r in corpus}, key=lambda w: int(w[1:])):
+        groups[f"wave {wave}"] = [r["text"] for r in corpus if wave_of(r["id"]) == wave]
+    groups["real (all files)"] = real_texts
+    groups.update({f"real {name}": [r["text"] for r in rows] for name, rows in real.items()})
+    realism = {
+        "adversarial": adversarial(corpus_texts, real_texts),
+        "style": {name: style_shares(texts) for name, texts in groups.items()},
+        "length": {name: length_summary(texts) for name, texts in groups.items()},
+        "n": {name: len(texts) for name, texts in groups.items()},
+    }
+    newest = [g for g in groups if g.startswith("wave ")]
+    waves8 = [r["text"] for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
+    if waves8:
+        realism["adversarial_new_waves"] = adversarial(waves8, real_texts)
+    realism["within_factor_1_5"] = {
+        name: _within(realism["style"]["corpus (all)"][name], realism["style"]["real (all files)"][name])
+        for name in STYLE}
+    realism["waves"] = newest
+    return realism
+
+
+def _within(a: float, b: float, factor: float = 1.5) -> bool:
+    if a == b:
+        return True
+    if min(a, b) == 0:
+        return False
+    return max(a, b) / min(a, b) <= factor
+
+
+def render(report: dict) -> str:
+    adv = report["adversarial"]
+    out = ["# Realism: the written corpus against real posts", "",
+           "Generated by `python tools/realism.py`. Real posts are read from `../shared/data/` and "
+           "never copied; only aggregate figures and the adversarial classifier's top n-grams "
+           "appear here.", "",
+           "## Adversarial classifier", "",
+           f"TF-IDF word 1–2-grams + logistic regression telling corpus from real posts, 5-fold CV, "
+           f"{adv['n_each']} posts each: **ROC AUC {adv['auc']:.3f}** (0.5 = indistinguishable; "
+           f"target ≤ 0.80)."]
+    if "adversarial_new_waves" in report:
+        new = report["adversarial_new_waves"]
+        out.append(f"The realism waves alone (w25 and later), {new['n_each']} posts each: "
+                   f"**ROC AUC {new['auc']:.3f}**.")
+    out += ["", "Most telling n-grams for *real*: " + ", ".join(f"`{f}`" for f in adv["real_features"]),
+            "", "Most telling n-grams for *corpus*: " + ", ".join(f"`{f}`" for f in adv["corpus_features"]),
+            "", "## Style shares", "",
+            "Share of posts with each property. ✓ marks a corpus share within a factor 1.5 of the "
+            "real one (the target).", ""]
+    style, n = report["style"], report["n"]
+    main = ["corpus (all)", "real (all files)"] + [g for g in style if g.startswith("real ") and g != "real (all files)"]
+    header = ["share of posts with"] + [f"{g} (n={n[g]})" for g in main] + ["within 1.5×"]
+    rows = [[name] + [f"{style[g][name]:.0%}" for g in main]
+            + ["✓" if report["within_factor_1_5"][name] else "✗"] for name in STYLE]
+    out += [_md_table(header, rows), "", "### Per split and per wave", ""]
+    groups = [g for g in style if g.startswith(("corpus ", "wave ")) and g != "corpus (all)"]
+    short = {name: name.split(" (")[0] for name in STYLE}
+    rows = [[g, str(n[g])] + [f"{style[g][name]:.0%}" for name in STYLE] for g in groups]
+    out += [_md_table(["group", "n"] + [short[name] for name in STYLE], rows), "",
+            "## Length in characters", ""]
+    quantiles = [f"p{int(q * 100)}" for q in LENGTH_QUANTILES]
+    rows = [[g, str(n[g])] + [f"{report['length'][g][q]:.0f}" for q in quantiles]
+            for g in ["corpus (all)", "real (all files)"] + groups
+            + [g for g in style if g.startswith("real ") and g != "real (all files)"]]
+    out += [_md_table(["group", "n"] + quantiles, rows), "", "![length distribution](realism.png)", ""]
+    return "\n".join(out)
+
+
+def plot_lengths(corpus: list[dict], real_texts: list[str], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    bins = np.linspace(0, 400, 41)
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    old = [len(r["text"]) for r in corpus if int(wave_of(r["id"])[1:]) < 25]
+    new = [len(r["text"]) for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
+    ax.hist(np.clip([len(t) for t in real_texts], 0, 400), bins=bins, density=True, alpha=0.5, label="real")
+    ax.hist(np.clip(old, 0, 400), bins=bins, density=True, histtype="step", lw=2, label="corpus w1–w24")
+    if new:
+        ax.hist(np.clip(new, 0, 400), bins=bins, density=True, histtype="step", lw=2, label="corpus w25+")
+    ax.set_xlabel("characters (400+ in the last bin)")
+    ax.set_ylabel("density")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def main() -> None:
+    if not SHARED.is_dir():
+        sys.exit(f"no real posts at {SHARED}: the realism report needs them")
+    corpus = _read_jsonl(ROOT / "data" / "corpus.jsonl")
+    real = {path.stem: _read_jsonl(path) for path in sorted(SHARED.glob("*.jsonl"))}
+    report = build_report(corpus, real)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "realism.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    (RESULTS / "realism.md").write_text(render(report), encoding="utf-8")
+    plot_lengths(corpus, [r["text"] for rows in real.values() for r in rows], RESULTS / "realism.png")
+    print(f"adversarial AUC {report['adversarial']['auc']:.3f}; wrote {RESULTS / 'realism.md'}")
+
+
+if __name__ == "__main__":
+    main()
