@@ -5,8 +5,11 @@
 Reads data/drafts/w*.jsonl (first pass: the writer's label), data/annotations/second_pass_*.jsonl
 (blind second pass) and data/annotations/adjudication.jsonl (final label where the two differ),
 assigns account-disjoint splits (train/dev/test by a hash of the account), drops exact
-duplicates of an earlier post (after normalisation), and writes data/corpus.jsonl plus
-data/annotations/agreement.json. Deterministic: the same inputs give the same bytes.
+duplicates of an earlier post (after normalisation), applies the label-preserving style
+augmentation of tools/augment.py to the waves written before the realism brief, and writes
+data/corpus.jsonl plus data/annotations/agreement.json. ``confidence`` is the writer's where
+the draft gives one, else ``low`` when the blind second annotator was not sure, else ``high``.
+Deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -24,8 +27,13 @@ sys.path.insert(0, str(ROOT / "src"))
 from afzender.labels import LABELS, normalize_label  # noqa: E402
 from afzender.text import normalize  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tools"))
+from augment import augment  # noqa: E402
+
 FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard",
-          "note", "split"]
+          "note", "confidence", "augmented", "split"]
+#: Waves written before the realism brief (WAVE8_BRIEF.md) get the style augmentation of augment.py.
+LAST_UNAUGMENTED_WAVE = 24
 
 
 def split_of(account: str) -> str:
@@ -68,10 +76,13 @@ def main() -> None:
     drafts = sorted((ROOT / "data/drafts").glob("w*.jsonl"), key=lambda p: int(p.stem[1:]))
     first = [json.loads(line) for path in drafts for line in open(path, encoding="utf-8")]
     second: dict[str, str] = {}
+    unsure: set[str] = set()
     for path in sorted((ROOT / "data/annotations").glob("second_pass_*.jsonl")):
         for line in open(path, encoding="utf-8"):
             row = json.loads(line)
             second[row["id"]] = normalize_label(row["label"])
+            if row.get("sure") is False:
+                unsure.add(row["id"])
     adjudicated: dict[str, str] = {}
     adjudication = ROOT / "data/annotations/adjudication.jsonl"
     if adjudication.exists():
@@ -94,8 +105,12 @@ def main() -> None:
                 unresolved.append(row["id"])
             label = adjudicated.get(row["id"], label)
         out = {field: row.get(field) for field in FIELDS}
-        out.update(label=label, split=split_of(row["account"]), hard=bool(row.get("hard")),
-                   note=row.get("note") or "")
+        confidence = row.get("confidence") or ("low" if row["id"] in unsure else "high")
+        text, augmented = row["text"], []
+        if int(row["id"].split("-")[0][1:]) <= LAST_UNAUGMENTED_WAVE:
+            text, augmented = augment(row)
+        out.update(text=text, label=label, split=split_of(row["account"]), hard=bool(row.get("hard")),
+                   note=row.get("note") or "", confidence=confidence, augmented=augmented)
         corpus.append(out)
 
     both = [(normalize_label(r["label"]), second[r["id"]]) for r in first if r["id"] in second]
@@ -120,8 +135,7 @@ def main() -> None:
         json.dumps(agreement, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     datasheet = ROOT / "data" / "DATASHEET.md"
     if datasheet.exists():
-        sys.path.insert(0, str(ROOT / "tools"))
-        from docblocks import replace_block
+        from docblocks import replace_block  # tools/ is on sys.path (see the augment import)
 
         replace_block(datasheet, "stats", stats_markdown(corpus, agreement))
     counts = Counter((r["split"], r["label"]) for r in corpus)

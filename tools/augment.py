@@ -1,0 +1,144 @@
+"""Honest, label-preserving style augmentation of the written corpus (used by build_corpus.py).
+
+Real posts carry far more links, @mentions, #hashtags, replies and line breaks than the posts
+written for the project (see ``benchmarks/results/realism.md``). Posts of the earlier writing
+waves (w1–w24, written before the realism brief) get some of these, in the ways real posts use
+them, without changing what the sender's own words say:
+
+- ``link``: a trailing ``https://t.co/…`` link (or ``(LINK)`` in a post that already uses the
+  anonymised ``@USER`` form), sometimes on its own line; links are judged by the words around
+  them (guide rule 4), so the label does not change;
+- ``mention``: a public body or party named in the text is tagged by its public handle
+  (``RIVM`` → ``@RIVM``), as real posts tag organisations;
+- ``hashtag``: a topical word already in the text becomes a hashtag (``stikstof`` → ``#stikstof``,
+  ``Prinsjesdag`` → ``#Prinsjesdag``);
+- ``reply``: a post by a person is made a reply to an (invented or anonymised) account,
+  ``@handle`` first, as a reply in a thread reads;
+- ``linebreak``: a sentence boundary in a longer post becomes a line break or an empty line.
+
+Each operation is chosen per post by a hash of its id, so the corpus is rebuilt byte for byte.
+Writers' drafts keep the original texts; ``data/corpus.jsonl`` records in ``augmented`` which
+operations a post received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+#: Probability (per eligible post) of each operation, chosen so that the whole corpus comes
+#: close to the aggregate shares of real posts (benchmarks/results/realism.md).
+RATES = {"link": 0.45, "mention": 0.55, "hashtag": 0.40, "reply": 0.12, "linebreak": 0.12}
+
+#: Organisations often tagged in real posts, by the name the text uses → their public handle.
+HANDLES = {
+    "RIVM": "@RIVM", "GGD": "@GGDghor", "KNMI": "@KNMI", "Rijkswaterstaat": "@Rijkswaterstaat",
+    "Belastingdienst": "@Belastingdienst", "NOS": "@NOS", "Nieuwsuur": "@Nieuwsuur",
+    "Defensie": "@Defensie", "Politie": "@Politie", "politie": "@Politie", "RVO": "@rvo_nl",
+    "UWV": "@UWV", "SVB": "@SVB_nl", "DUO": "@DUO_nl", "IND": "@IND_NL", "COA": "@COAnl",
+    "NAVO": "@NATO", "NATO": "@NATO", "VN": "@UN", "Tweede Kamer": "@2eKamertweets",
+    "VVD": "@VVD", "CDA": "@cdavandaag", "D66": "@D66", "PVV": "@PVV", "SP": "@SPnl",
+    "GroenLinks": "@groenlinks", "PvdA": "@PvdA", "ChristenUnie": "@christenunie", "SGP": "@SGPnieuws",
+    "PvdD": "@PartijvdDieren", "DENK": "@DenkNL", "JA21": "@JuisteAntwoord", "FvD": "@fvdemocratie",
+    "Volt": "@VoltNederland", "BBB": "@BoerBurgerPartij", "NSC": "@NSC_nl", "50PLUS": "@50pluspartij",
+}
+#: Topical words that real posts often turn into hashtags where they stand.
+TOPICS = (
+    "corona", "coronavirus", "stikstof", "klimaat", "woningmarkt", "wonen", "woningbouw", "zorg",
+    "onderwijs", "asiel", "migratie", "Oekraïne", "Ukraine", "Groningen", "Prinsjesdag",
+    "Miljoenennota", "toeslagen", "toeslagenaffaire", "jeugdzorg", "energie", "energierekening",
+    "defensie", "boeren", "landbouw", "pensioen", "pensioenen", "minimumloon", "veiligheid",
+    "Koningsdag", "Bevrijdingsdag", "dodenherdenking", "verkiezingen", "Europa", "EU", "NAVO",
+    "vaccinatie", "mondkapjes", "avondklok", "lockdown", "armoede", "koopkracht", "natuur",
+    "water", "mantelzorg", "ggz", "cultuur", "sport", "OV", "fiets", "Schiphol", "Rotterdam",
+    "Amsterdam", "Utrecht", "Den Haag", "Zeeland", "Limburg", "Friesland", "Twente", "onderwijs",
+)
+_TOPIC = re.compile(r"(?<![#@\w])(" + "|".join(map(re.escape, sorted(set(TOPICS), key=len, reverse=True)))
+                    + r")(?!\w)")
+_HANDLE = re.compile(r"(?<![#@\w])(" + "|".join(map(re.escape, sorted(HANDLES, key=len, reverse=True)))
+                     + r")(?![\w-])")
+_LINK = re.compile(r"https?://|www\.|\(LINK\)", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“@#])")
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_REPLY_NAMES = ("marieke", "jdevries", "pieter_b", "anouk", "sandervd", "fleur_m", "karim",
+                "ellenb", "bas_janssen", "noortje", "henkdb", "yasmina", "tomvdl", "ria_k",
+                "ilse_h", "mohamed_a", "wouter", "lotte_s", "gerrit_r", "sanne")
+PERSON_KINDS = {"member-of-parliament", "government-member", "local-office-holder"}
+
+
+def _draw(post_id: str, op: str) -> float:
+    """A number in [0, 1) fixed by the post id and the operation."""
+    digest = hashlib.sha256(f"{post_id}:{op}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _token(post_id: str, length: int = 10) -> str:
+    digest = hashlib.sha256(f"{post_id}:token".encode()).digest()
+    return "".join(_ALNUM[b % len(_ALNUM)] for b in digest[:length])
+
+
+def _anonymised(text: str) -> bool:
+    return "@USER" in text or "(LINK)" in text
+
+
+def add_link(row: dict) -> str | None:
+    text = row["text"]
+    if _LINK.search(text):
+        return None
+    link = "(LINK)" if _anonymised(text) else f"https://t.co/{_token(row['id'])}"
+    separator = "\n" if _draw(row["id"], "link-own-line") < 0.25 else " "
+    return text.rstrip() + separator + link
+
+
+def add_mention(row: dict) -> str | None:
+    match = _HANDLE.search(row["text"])
+    if not match:
+        return None
+    handle = "@USER" if _anonymised(row["text"]) else HANDLES[match.group(1)]
+    return row["text"][:match.start()] + handle + row["text"][match.end():]
+
+
+def add_hashtag(row: dict) -> str | None:
+    match = _TOPIC.search(row["text"])
+    if not match:
+        return None
+    tag = "#" + match.group(1).replace(" ", "")
+    return row["text"][:match.start()] + tag + row["text"][match.end():]
+
+
+def add_reply(row: dict) -> str | None:
+    text = row["text"]
+    if row.get("sender_kind") not in PERSON_KINDS or text.lstrip().startswith(("@", ".@")):
+        return None
+    name = _REPLY_NAMES[int(_draw(row["id"], "reply-name") * len(_REPLY_NAMES))]
+    handle = "@USER" if _anonymised(text) else f"@{name}"
+    return f"{handle} {text}"
+
+
+def add_linebreak(row: dict) -> str | None:
+    text = row["text"]
+    if len(text) < 120 or "\n" in text:
+        return None
+    boundaries = list(_SENTENCE_END.finditer(text))
+    if not boundaries:
+        return None
+    cut = boundaries[int(_draw(row["id"], "linebreak-where") * len(boundaries))]
+    breaks = "\n\n" if _draw(row["id"], "linebreak-kind") < 0.5 else "\n"
+    return text[:cut.start()] + breaks + text[cut.end():]
+
+
+OPERATIONS = {"mention": add_mention, "hashtag": add_hashtag, "linebreak": add_linebreak,
+              "link": add_link, "reply": add_reply}
+
+
+def augment(row: dict) -> tuple[str, list[str]]:
+    """The post's text after the operations its id draws, and the names of those applied."""
+    applied = []
+    for name, operation in OPERATIONS.items():
+        if _draw(row["id"], name) >= RATES[name]:
+            continue
+        new = operation(row)
+        if new is not None:
+            row = {**row, "text": new}
+            applied.append(name)
+    return row["text"], applied
