@@ -48,19 +48,32 @@ class Occurrences:
     ends: np.ndarray | None = None
 
 
+POWERS_CACHED = 1 << 21  # power tables up to this length are kept (2 x 16 MiB); longer are not
+
+
 class _Powers:
-    """Cache of P**k and P**-k modulo 2**64, grown on demand."""
+    """Cache of P**k and P**-k modulo 2**64, grown on demand.
+
+    Both tables are published together as one tuple, so a thread that reads them while
+    another grows them gets a matching pair. Tables longer than :data:`POWERS_CACHED`
+    are computed for the call that needs them and not kept.
+    """
 
     def __init__(self) -> None:
-        self.pos = np.ones(1, dtype=np.uint64)
-        self.neg = np.ones(1, dtype=np.uint64)
+        self.tables: tuple[np.ndarray, np.ndarray] = (np.ones(1, dtype=np.uint64),
+                                                      np.ones(1, dtype=np.uint64))
 
     def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.pos) <= n:
-            size = max(n + 1, 2 * len(self.pos))
-            self.pos = _power_table(_P, size)
-            self.neg = _power_table(_P_INV, size)
-        return self.pos, self.neg
+        tables = self.tables
+        if len(tables[0]) > n:
+            return tables
+        size = max(n + 1, 2 * len(tables[0]))
+        if size > POWERS_CACHED:
+            size = n + 1
+        tables = (_power_table(_P, size), _power_table(_P_INV, size))
+        if size <= POWERS_CACHED and size > len(self.tables[0]):
+            self.tables = tables
+        return tables
 
 
 def _power_table(base: np.uint64, size: int) -> np.ndarray:
