@@ -138,13 +138,50 @@ def test_shipped_model_loads_and_has_a_card():
     assert "corpus test split" in model.metadata["metrics"]
 
 
-def test_save_into_existing_folder_replaces_it(tiny_model, tmp_path):
+def test_save_replaces_a_model_folder_and_an_empty_one(tiny_model, tmp_path):
     target = tmp_path / "m"
     tiny_model.save(target)
-    (target / "stale.txt").write_text("x")
-    tiny_model.save(target)
-    assert not (target / "stale.txt").exists()
-    shutil.rmtree(target)
+    first = (target / "manifest.json").read_bytes()
+    tiny_model.save(target)  # an afzender model folder holding only its own files
+    assert (target / "manifest.json").read_bytes() == first
+    (tmp_path / "empty").mkdir()
+    assert afzender.load(tiny_model.save(tmp_path / "empty")).kind == "linear"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "m"]  # no staging left
+
+
+def test_save_never_deletes_user_files(tiny_model, tmp_path, monkeypatch):
+    """Issue 12: save() deleted whatever folder it was given (save('.') emptied the cwd)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.txt").write_text("years of work")
+    with pytest.raises(FileExistsError, match="notes.*not an afzender model folder"):
+        tiny_model.save(notes)
+    model = tiny_model.save(tmp_path / "m")
+    (model / "stale.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="stale.txt"):
+        tiny_model.save(model)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError, match="not a folder"):
+        tiny_model.save(tmp_path / "file")
+    monkeypatch.chdir(notes)
+    for place in (".", "..", notes, Path.home(), "/"):
+        with pytest.raises(FileExistsError, match="current directory"):
+            tiny_model.save(place)
+    assert (notes / "thesis.txt").read_text() == "years of work"
+    assert (model / "stale.txt").read_text() == "mine" and (tmp_path / "file").read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "m", "notes"]
+
+
+def test_cli_train_into_current_directory_is_refused(tmp_path, monkeypatch, capsys):
+    from afzender.cli import main
+
+    data = tmp_path / "data.csv"
+    data.write_text("text,label\n" + "".join(f"post {i},{'partij' if i % 2 else 'prive'}\n"
+                                             for i in range(12)))
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "data.csv", "-o", ".", "--no-record-command"]) == 2
+    assert "current directory" in capsys.readouterr().err
+    assert data.is_file()
 
 
 def test_saved_folder_has_ordinary_permissions(saved):

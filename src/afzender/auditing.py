@@ -261,8 +261,7 @@ def audit_accounts(data: Any, *, account_type: str | dict[str, str] | Path | Non
     results = classifier.classify(texts)
     flagged = [i for i, r in enumerate(results) if types[accounts[i]] == "corporate"
                and (r.label not in ALLOWED["corporate"] or r.confidence < doubt)]
-    reasons = dict(zip(flagged, classifier.backend.explain([texts[i] for i in flagged])
-                       if flagged else []))
+    reasons = dict(zip(flagged, classifier.explain([texts[i] for i in flagged])))
     ids = table.get("id") or [None] * len(rows)
     audits: dict[str, AccountAudit] = {}
     for i, result in enumerate(results):

@@ -16,9 +16,10 @@ from ._version import __version__
 from .errors import ModelFileError
 from .io import as_text_list, iter_batches
 from .labels import LABELS
-from .modelfile import read_manifest, write_manifest
+from .modelfile import read_model_folder, write_manifest
 
 DEFAULT_BATCH = 4096
+EXPLAIN_CHUNK = 128  # posts explained per call (bounded memory)
 
 
 class Backend(Protocol):
@@ -113,13 +114,29 @@ class Classifier:
         if not posts:
             return np.zeros((0, len(LABELS)))
         if len(posts) <= DEFAULT_BATCH:
-            return self.backend.predict_proba(posts)
-        return np.concatenate([self.backend.predict_proba(posts[i:i + DEFAULT_BATCH])
-                               for i in range(0, len(posts), DEFAULT_BATCH)])
+            proba = self.backend.predict_proba(posts)
+        else:
+            proba = np.concatenate([self.backend.predict_proba(posts[i:i + DEFAULT_BATCH])
+                                    for i in range(0, len(posts), DEFAULT_BATCH)])
+        bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+        if len(bad):  # never a label from NaN: argmax would pick the first class
+            raise ModelFileError(f"{self.metadata.get('path', 'model')}: the model gives a "
+                                 f"non-finite probability for post(s) at index "
+                                 f"{', '.join(map(str, bad[:5]))}; it is damaged, so no label "
+                                 "is given")
+        return proba
+
+    def explain(self, posts: list[str], top: int = 8) -> list[list[tuple[str, float]]]:
+        """The words that drove each post's label, computed :data:`EXPLAIN_CHUNK` posts at a
+        time so that memory stays bounded whatever the number of posts."""
+        reasons: list[list[tuple[str, float]]] = []
+        for start in range(0, len(posts), EXPLAIN_CHUNK):
+            reasons += self.backend.explain(posts[start:start + EXPLAIN_CHUNK], top)
+        return reasons
 
     def _results(self, posts: list[str], *, explain: bool, top: int = 8) -> list[Result]:
         proba = self._proba(posts)
-        reasons = self.backend.explain(posts, top) if explain and posts else [None] * len(posts)
+        reasons = self.explain(posts, top) if explain and posts else [None] * len(posts)
         return [Result(LABELS[int(row.argmax())],
                        {label: float(p) for label, p in zip(LABELS, row)}, reason)
                 for row, reason in zip(proba, reasons)]
@@ -129,11 +146,19 @@ class Classifier:
         """Write the model folder (manifest, weights, model card) and return its path.
 
         The folder is written next to its destination first and moved into place, so a
-        failed save never leaves a half-written model.
+        failed save never leaves a half-written model. ``path`` may be new, an empty folder
+        or an afzender model folder (holding only its own files), which is replaced.
+
+        Raises
+        ------
+        FileExistsError
+            ``path`` is a file, a folder with other content, the current directory, one of
+            its parents or the home directory; nothing is deleted.
         """
         from .card import model_card
 
         target = Path(path)
+        check_replaceable(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         # A plain mkdir, not tempfile.mkdtemp, so the folder gets the umask's permissions.
         staging = target.parent / f".afzender-{uuid.uuid4().hex}"
@@ -147,12 +172,75 @@ class Classifier:
             self.metadata = {**write_manifest(staging, manifest, files), "path": str(target)}
             (staging / "README.md").write_text(card or model_card(self.metadata), encoding="utf-8")
             _ordinary_permissions(staging)
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
+            check_replaceable(target)
+            _move_into_place(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to save over anything but nothing, an empty folder or an afzender model folder
+    holding only its own files; never the current directory, its parents or the home
+    directory.
+
+    Raises
+    ------
+    FileExistsError
+        Naming ``target`` and why; nothing is deleted.
+    """
+    from .modelfile import CARD, MANIFEST, folder_entries, read_listed_names
+
+    resolved = target.resolve()
+    cwd, home = Path.cwd().resolve(), Path.home().resolve()
+    if resolved == cwd or resolved in cwd.parents or resolved == home:
+        raise FileExistsError(f"{target}: refusing to save a model over the current directory, "
+                              "one of its parents or the home directory; name a new folder")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise FileExistsError(f"{target}: exists and is not a folder; name a new folder")
+    if not target.exists():
+        return
+    entries = folder_entries(target)
+    if not entries:
+        return
+    listed = read_listed_names(target)
+    if listed is None:
+        raise FileExistsError(f"{target}: folder exists and is not an afzender model folder; "
+                              "refusing to replace it (name a new or empty folder)")
+    foreign = sorted(set(entries) - listed - {MANIFEST, CARD})
+    if foreign:
+        raise FileExistsError(f"{target}: model folder also holds other files ({foreign[:3]}); "
+                              "refusing to replace it (move them or name a new folder)")
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``: one atomic exchange where the OS offers it (Linux
+    renameat2), else two renames; the old model ends in ``staging`` (deleted after)."""
+    if not target.exists():
+        staging.rename(target)
+    elif not _exchange(staging, target):
+        old = target.parent / f".afzender-old-{uuid.uuid4().hex}"
+        target.rename(old)
+        try:
+            staging.rename(target)
+        except OSError:
+            old.rename(target)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    call is not available."""
+    import ctypes
+    import os
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def _ordinary_permissions(folder: Path) -> None:
@@ -182,23 +270,24 @@ def load(path: str | Path | None = None) -> Classifier:
         The folder is missing, damaged, tampered with or of an unknown format. Nothing
         in the folder is executed or unpickled.
     """
-    folder, manifest = read_manifest(default_model_path() if path is None else path)
+    folder = read_model_folder(default_model_path() if path is None else path)
+    manifest = folder.manifest
     if manifest["kind"] == "linear":
         from .linear import LinearModel
 
-        backend: Backend = LinearModel.load(folder, manifest)
+        backend: Backend = LinearModel.load(folder)
     elif manifest["kind"] == "ensemble":
         from .ensemble import EnsembleModel
 
-        backend = EnsembleModel.load(folder, manifest)
+        backend = EnsembleModel.load(folder)
     else:
         try:
             from .transformer.model import TransformerModel
         except ImportError as exc:
-            raise ModelFileError(f"{folder}: a transformer model needs the optional extra: "
+            raise ModelFileError(f"{folder.path}: a transformer model needs the optional extra: "
                                  f"pip install 'afzender[transformer]' ({exc})") from None
-        backend = TransformerModel.load(folder, manifest)
-    return Classifier(backend, {**manifest, "path": str(folder)})
+        backend = TransformerModel.load(folder)
+    return Classifier(backend, {**manifest, "path": str(folder.path)})
 
 
 _default: Once[Classifier] = Once(lambda: load(None))

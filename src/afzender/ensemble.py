@@ -23,8 +23,9 @@ import numpy as np
 from ._once import Once
 from .errors import ModelFileError
 from .labels import LABELS
-from .linear import LinearModel, class_arrays, log_softmax, softmax
-from .modelfile import load_arrays, save_arrays
+from .linear import (MAX_WEIGHT, TEMPERATURE_RANGE, LinearModel, class_arrays, log_softmax,
+                     softmax)
+from .modelfile import ModelFolder, check_finite, check_number, save_arrays
 from .text import encoder_texts
 
 HEAD = "e5_head.safetensors"
@@ -120,26 +121,24 @@ class EnsembleModel:
                 "encoder_dim": E5_DIM}
 
     @classmethod
-    def load(cls, folder: Path, manifest: dict[str, Any]) -> "EnsembleModel":
-        config = manifest.get("config")
+    def load(cls, model: ModelFolder) -> "EnsembleModel":
+        config = model.manifest.get("config")
         if not isinstance(config, dict) or not isinstance(config.get("linear"), dict):
-            raise ModelFileError(f"{folder}: config.linear is missing")
-        linear = LinearModel.load(folder, {"config": config["linear"]})
-        mix, temperature, dim = config.get("mix"), config.get("temperature"), config.get("encoder_dim")
+            raise ModelFileError(f"{model.path}: config.linear is missing")
+        linear = LinearModel.load(model, config["linear"])
+        dim = config.get("encoder_dim")
         if dim != E5_DIM:
-            raise ModelFileError(f"{folder}: config.encoder_dim must be {E5_DIM} (multilingual-e5-small), "
-                                 f"got {dim!r}")
-        if isinstance(mix, bool) or not isinstance(mix, (int, float)) or not 0 <= mix <= 1:
-            raise ModelFileError(f"{folder}: config.mix must be a number in 0..1, got {mix!r}")
-        if not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
-            raise ModelFileError(f"{folder}: config.temperature must be a positive number")
-        arrays = load_arrays(folder / HEAD, {"weights": ("float64", 2), "bias": ("float64", 1)})
+            raise ModelFileError(f"{model.path}: config.encoder_dim must be {E5_DIM} "
+                                 f"(multilingual-e5-small), got {dim!r:.40}")
+        mix = check_number(config.get("mix"), f"{model.path}: config.mix", 0, 1)
+        temperature = check_number(config.get("temperature"), f"{model.path}: config.temperature",
+                                   *TEMPERATURE_RANGE)
+        arrays = model.arrays(HEAD, {"weights": ("float64", 2), "bias": ("float64", 1)})
         weights, bias = arrays["weights"], arrays["bias"]
         if weights.shape != (N_CLASSES, dim) or bias.shape != (N_CLASSES,):
-            raise ModelFileError(f"{folder / HEAD}: array shapes {weights.shape}, {bias.shape} do not "
-                                 f"fit {N_CLASSES} classes and {E5_DIM} dimensions")
-        if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
-            raise ModelFileError(f"{folder / HEAD}: weights contain NaN or infinity")
+            raise ModelFileError(f"{model.path / HEAD}: array shapes {weights.shape}, {bias.shape} "
+                                 f"do not fit {N_CLASSES} classes and {E5_DIM} dimensions")
+        check_finite(model.path / HEAD, MAX_WEIGHT, weights=weights, biases=bias)
         return cls(linear, weights, bias, float(mix), float(temperature))
 
 
@@ -151,7 +150,8 @@ def fit_head(embeddings: np.ndarray, y: np.ndarray, C: float = 4.0) -> tuple[np.
 
 
 def train_ensemble(data: Any, *, seed: int = 0, C: float | None = None, bits: int | None = None,
-                   progress: bool = True, embedder: Embedder | None = None
+                   progress: bool = True, embedder: Embedder | None = None,
+                   split: tuple[np.ndarray, np.ndarray] | None = None
                    ) -> tuple[EnsembleModel, dict[str, Any]]:
     """Fit the ensemble on :class:`~afzender.training.LabelledData`.
 
@@ -160,12 +160,13 @@ def train_ensemble(data: Any, *, seed: int = 0, C: float | None = None, bits: in
     fitted on the same train part. On dev, each mix in :data:`MIX_GRID` gets its
     temperature, and the mix with the lowest log loss is kept. Both parts are then refitted
     on train + dev. ``embedder`` replaces :func:`embed` (e.g. a cache); it must return
-    what :func:`embed` returns.
+    what :func:`embed` returns. ``split`` is ``(train, dev)`` row indices into ``data``
+    (default: :func:`afzender.splits.plan_split`).
     """
     from .training import fit_temperature, log_loss, select_linear, train_linear
 
     embedder = embedder or embed
-    selection = select_linear(data, seed=seed, C=C, bits=bits, progress=progress)
+    selection = select_linear(data, seed=seed, C=C, bits=bits, progress=progress, split=split)
     train_idx, dev_idx, y = selection.train_idx, selection.dev_idx, data.y
     embeddings = embedder(data.texts, progress=progress)
     mix, temperature, losses = 0.5, 1.0, {}

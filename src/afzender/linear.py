@@ -6,17 +6,19 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from .calibration import calibrated_logits, class_prior, evidence_share
 from .errors import ModelFileError
 from .features import (CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences,
                        word_spans)
 from .labels import LABELS
-from .modelfile import load_arrays, save_arrays
+from .modelfile import ModelFolder, check_finite, check_number, save_arrays
 from .text import SEPARATOR, normalize_joined, prejoin
 
 try:  # optional C scoring core, compiled by setup.py when a compiler is available
@@ -27,12 +29,17 @@ except ImportError:  # pragma: no cover - depends on the build
 WEIGHTS = "weights.safetensors"
 N_CLASSES = len(LABELS)
 SPLIT_ABOVE = 2000  # batches with more posts are scored by two threads (C core only)
+BITS_RANGE = (8, 24)            # log2 of the hashed feature space a model file may declare
+TEMPERATURE_RANGE = (1e-2, 1e2)  # a calibration temperature outside this is not plausible
+MAX_WEIGHT = 1e4                # largest |weight| or |bias| a model file may hold
 
 
 def fastcore() -> ModuleType | None:
     """The C scoring core, or None when it is not built or ``AFZENDER_NO_FASTCORE`` is set
     (to anything but ``0``), in which case scoring uses the numpy path."""
     if os.environ.get("AFZENDER_NO_FASTCORE", "0") not in ("", "0"):
+        return None
+    if getattr(_fastcore, "API", 1) < 2:  # a stale build without the evidence count
         return None
     return _fastcore
 
@@ -82,6 +89,10 @@ class LinearModel:
     temperature: float = 1.0
     char_ngrams: tuple[int, ...] = CHAR_NGRAMS
     config: dict[str, Any] = field(default_factory=dict)
+    # Evidence calibration (afzender.calibration): the class prior of the training data
+    # and the constant k. None (model files without them): temperature alone.
+    prior: np.ndarray | None = None
+    evidence_k: float | None = None
 
     kind = "linear"
 
@@ -104,62 +115,83 @@ class LinearModel:
         weights = np.zeros((N_CLASSES, 2**bits))
         weights[:, used] = used_weights * idf
         return cls(weights=weights, bias=bias, bits=bits, char_ngrams=tuple(char_ngrams),
-                   config={"C": C})
+                   config={"C": C}, prior=class_prior(np.asarray(y), N_CLASSES), evidence_k=0.0)
 
     # ---------------------------------------------------------------- prediction
     def logits(self, texts: list[str]) -> np.ndarray:
-        """Temperature-scaled class scores, shape ``(len(texts), n_classes)``.
+        """Calibrated class scores, shape ``(len(texts), n_classes)``: temperature and
+        evidence (:func:`afzender.calibration.calibrated_logits`; a post without
+        evidence words gets the log prior).
 
         Uses the C core (:func:`fastcore`) when it is available, else the numpy path;
         both give the same numbers.
         """
+        return self._calibrate(*self.raw_scores(texts))
+
+    def raw_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted feature sums plus bias ``(n, n_classes)`` and the number of evidence
+        words of each post ``(n,)``: what :meth:`logits` calibrates."""
+        if not texts:
+            return np.zeros((0, N_CLASSES)), np.zeros(0)
         core = fastcore()
         if core is None:
-            return self._scores(self._occurrences(normalize_joined(texts)))
-        scores = self._core_sums(core, texts)
+            occ = self._occurrences(normalize_joined(texts))
+            return self._sums(occ), occ.evidence
+        scores, evidence = self._core_sums(core, texts)
         scores += self.bias
-        scores /= self.temperature
-        return scores
+        return scores, evidence
 
-    def _core_sums(self, core: ModuleType, texts: list[str]) -> np.ndarray:
-        """Raw class sums from the C core; a large batch is split over two threads (the
-        core releases the GIL, and every post is scored on its own, so the result is
-        the same)."""
+    def _calibrate(self, raw: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        return calibrated_logits(raw, evidence, self.temperature, self.prior, self.evidence_k)
+
+    def _core_sums(self, core: ModuleType, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Raw class sums and evidence counts from the C core; a large batch is split over
+        two threads (the core releases the GIL, and every post is scored on its own, so
+        the result is the same)."""
         weights = np.ascontiguousarray(self.weights, dtype=np.float64)
         ngrams = tuple(self.char_ngrams)
 
-        def run(part: list[str]) -> np.ndarray:
-            return core.scores(prejoin(part), weights, self.bits, ngrams)
+        def run(part: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            return core.scores(prejoin(part), weights, self.bits, ngrams, True)
 
         if len(texts) <= SPLIT_ABOVE or (os.cpu_count() or 1) < 2:
             return run(texts)
         half = len(texts) // 2
         with ThreadPoolExecutor(max_workers=1) as pool:
             second = pool.submit(run, texts[half:])
-            first = run(texts[:half])
-            return np.concatenate([first, second.result()])
+            first, rest = run(texts[:half]), second.result()
+            return np.concatenate([first[0], rest[0]]), np.concatenate([first[1], rest[1]])
 
     def _occurrences(self, joined: str, provenance: bool = False) -> Occurrences:
         return occurrences(joined, self.bits, char_ngrams=self.char_ngrams, provenance=provenance)
 
-    def _scores(self, occ: Occurrences) -> np.ndarray:
+    def _sums(self, occ: Occurrences) -> np.ndarray:
         scores = np.empty((occ.n_docs, N_CLASSES))
         for k in range(N_CLASSES):
             scores[:, k] = np.bincount(occ.docs, weights=self.weights[k, occ.buckets] * occ.weights,
                                        minlength=occ.n_docs)
         scores += self.bias
-        scores /= self.temperature
         return scores
+
+    def _scores(self, occ: Occurrences) -> np.ndarray:
+        """Calibrated logits of the numpy path."""
+        return self._calibrate(self._sums(occ), occ.evidence)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return softmax(self.logits(texts))
 
     def reference_proba(self, texts: list[str]) -> np.ndarray:
         """Same as :meth:`predict_proba` the plain way (sparse matrix product); for tests."""
-        matrix = feature_matrix(self._occurrences(normalize_joined(texts)), self.bits)
-        return softmax((matrix @ self.weights.T + self.bias) / self.temperature)
+        occ = self._occurrences(normalize_joined(texts))
+        matrix = feature_matrix(occ, self.bits)
+        return softmax(self._calibrate(matrix @ self.weights.T + self.bias, occ.evidence))
 
     # -------------------------------------------------------------- explanation
+    @cached_property
+    def centred_weights(self) -> np.ndarray:
+        """Each class's weights minus the mean over classes, computed once per model."""
+        return self.weights - self.weights.mean(axis=0)
+
     def explain(self, texts: list[str], top: int = 8) -> list[list[tuple[str, float]]]:
         """The words that pushed each post towards its predicted class.
 
@@ -171,8 +203,9 @@ class LinearModel:
         joined = normalize_joined(texts)
         occ = self._occurrences(joined, provenance=True)
         predicted = self._scores(occ).argmax(axis=1)
-        centred = self.weights - self.weights.mean(axis=0)
-        contribution = centred[predicted[occ.docs], occ.buckets] * occ.weights / self.temperature
+        scale = (evidence_share(occ.evidence, self.evidence_k) if self.evidence_k is not None
+                 else np.ones(occ.n_docs)) / self.temperature
+        contribution = self.centred_weights[predicted[occ.docs], occ.buckets] * occ.weights * scale[occ.docs]
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         word_starts, word_ends = word_spans(codes)
         word_docs = (np.cumsum(codes == ord(SEPARATOR)) - 1)[word_starts]
@@ -197,38 +230,60 @@ class LinearModel:
         return [WEIGHTS]
 
     def manifest_config(self) -> dict[str, Any]:
-        return {**self.config, "bits": self.bits, "temperature": self.temperature,
-                "char_ngrams": list(self.char_ngrams),
-                "features": "hashed char n-grams + words + word bigrams, counts / sqrt(group size), "
-                            "IDF folded into the weights"}
+        config = {**self.config, "bits": self.bits, "temperature": self.temperature,
+                  "char_ngrams": list(self.char_ngrams),
+                  "features": "hashed char n-grams + words + word bigrams, counts / sqrt(group size), "
+                              "IDF folded into the weights"}
+        if self.prior is not None and self.evidence_k is not None:
+            config.update(prior=[float(p) for p in self.prior], evidence_k=float(self.evidence_k),
+                          evidence="logits = s * scores / temperature + (1 - s) * log(prior), "
+                                   "s = e / (e + evidence_k), e = words with a letter or digit")
+        return config
 
     @classmethod
-    def load(cls, folder: Path, manifest: dict[str, Any]) -> "LinearModel":
-        config = dict(manifest.get("config") or {})
-        bits = config.get("bits")
-        temperature = config.get("temperature")
-        if not isinstance(bits, int) or not 8 <= bits <= 26:
-            raise ModelFileError(f"{folder}: config.bits must be an integer in 8..26, got {bits!r}")
-        if not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
-            raise ModelFileError(f"{folder}: config.temperature must be a positive number")
+    def load(cls, model: ModelFolder, config: dict[str, Any] | None = None) -> "LinearModel":
+        """The linear model of a verified folder (``config``: the manifest's, or the linear
+        part of an ensemble's). Ranges are checked: :data:`BITS_RANGE`,
+        :data:`TEMPERATURE_RANGE`, n-gram lengths 1..8, finite weights of magnitude at
+        most :data:`MAX_WEIGHT`."""
+        config = dict(model.manifest.get("config") or {} if config is None else config)
+        where = f"{model.path}: config"
+        bits = check_number(config.get("bits"), f"{where}.bits", *BITS_RANGE, integer=True)
+        temperature = check_number(config.get("temperature"), f"{where}.temperature",
+                                   *TEMPERATURE_RANGE)
         char_ngrams = config.get("char_ngrams")
-        if not (isinstance(char_ngrams, list) and all(isinstance(n, int) and 1 <= n <= 8
-                                                      for n in char_ngrams)):
-            raise ModelFileError(f"{folder}: config.char_ngrams must be a list of lengths 1..8")
-        arrays = load_arrays(folder / WEIGHTS, {"feature_ids": ("int64", 1),
-                                                "feature_weights": ("float64", 2),
-                                                "bias": ("float64", 1)})
+        if not (isinstance(char_ngrams, list) and len(char_ngrams) <= 8 and all(
+                isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 8 for n in char_ngrams)):
+            raise ModelFileError(f"{where}.char_ngrams must be a list of lengths 1..8")
+        path = model.path / WEIGHTS
+        arrays = model.arrays(WEIGHTS, {"feature_ids": ("int64", 1), "feature_weights": ("float64", 2),
+                                        "bias": ("float64", 1)})
         ids, values, bias = arrays["feature_ids"], arrays["feature_weights"], arrays["bias"]
         if values.shape != (len(ids), N_CLASSES) or bias.shape != (N_CLASSES,):
-            raise ModelFileError(f"{folder / WEIGHTS}: array shapes {values.shape}, {bias.shape} "
+            raise ModelFileError(f"{path}: array shapes {values.shape}, {bias.shape} "
                                  f"do not fit {N_CLASSES} classes and {len(ids)} features")
         if len(ids) and (ids.min() < 0 or ids.max() >= 2**bits):
-            raise ModelFileError(f"{folder / WEIGHTS}: feature ids outside 0..2**{bits}")
-        if not (np.isfinite(values).all() and np.isfinite(bias).all()):
-            raise ModelFileError(f"{folder / WEIGHTS}: weights contain NaN or infinity")
+            raise ModelFileError(f"{path}: feature ids outside 0..2**{bits}")
+        check_finite(path, MAX_WEIGHT, weights=values, biases=bias)
         weights = np.zeros((N_CLASSES, 2**bits))
         weights[:, ids] = values.T
-        for key in ("bits", "temperature", "char_ngrams"):
-            config.pop(key)
+        prior, evidence_k = _load_evidence(config, where)
+        for key in ("bits", "temperature", "char_ngrams", "prior", "evidence_k", "evidence"):
+            config.pop(key, None)
         return cls(weights=weights, bias=bias, bits=bits, temperature=float(temperature),
-                   char_ngrams=tuple(char_ngrams), config=config)
+                   char_ngrams=tuple(char_ngrams), config=config, prior=prior, evidence_k=evidence_k)
+
+
+def _load_evidence(config: dict[str, Any], where: str) -> tuple[np.ndarray | None, float | None]:
+    """The optional evidence calibration of a manifest: both ``prior`` (class
+    probabilities) and ``evidence_k``, or neither (a model saved before it existed)."""
+    prior, evidence_k = config.get("prior"), config.get("evidence_k")
+    if prior is None and evidence_k is None:
+        return None, None
+    if not (isinstance(prior, list) and len(prior) == N_CLASSES):
+        raise ModelFileError(f"{where}.prior must be a list of {N_CLASSES} probabilities")
+    values = [check_number(p, f"{where}.prior", 1e-9, 1.0) for p in prior]
+    if abs(sum(values) - 1.0) > 1e-6:
+        raise ModelFileError(f"{where}.prior must sum to 1, got {sum(values):.6g}")
+    evidence_k = check_number(evidence_k, f"{where}.evidence_k", 0.0, 1e3)
+    return np.array(values, dtype=np.float64), float(evidence_k)

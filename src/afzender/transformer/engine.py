@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..errors import ModelFileError
 from ..text import encoder_texts
 
 
@@ -84,8 +85,7 @@ class InferenceEngine:
         """Class logits, shape ``(len(texts), n_labels)``, in input order."""
         if not texts:
             return np.zeros((0, self.model.config.num_labels), dtype=np.float32)
-        encoded = self.tokenizer(encoder_texts(texts), truncation=True,
-                                 max_length=self.config.max_length)["input_ids"]
+        encoded = self._tokenize(encoder_texts(texts))
         lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
         out = np.empty((len(texts), self.model.config.num_labels), dtype=np.float32)
         with torch.inference_mode():
@@ -100,6 +100,17 @@ class InferenceEngine:
                 result = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device))
                 out[batch] = result.logits.float().cpu().numpy()
         return out
+
+    def _tokenize(self, texts: list[str]) -> list[list[int]]:
+        """Token ids; a tokenizer failure, even a Rust panic (a ``BaseException``), becomes
+        a :class:`~afzender.ModelFileError`."""
+        try:
+            return self.tokenizer(texts, truncation=True, max_length=self.config.max_length)["input_ids"]
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # pyo3's PanicException derives from BaseException
+            raise ModelFileError(f"the model's tokenizer failed ({type(exc).__name__}: "
+                                 f"{(str(exc).splitlines() or [''])[0][:160]})") from None
 
     def stream(self, texts: Iterable[str], chunk: int = 2048) -> Iterator[np.ndarray]:
         """Logits for any iterable, ``chunk`` posts at a time (bounded memory, in order)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,13 @@ import numpy as np
 
 from ..errors import ModelFileError
 from ..explain import occlusion
-from ..linear import softmax
+from ..linear import TEMPERATURE_RANGE, softmax
+from ..modelfile import ModelFolder, check_number
 from .engine import EngineConfig, InferenceEngine
+from .tokenizer_check import check_tokenizer
 
 SUBDIR = "encoder"
-FORBIDDEN = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".py")
+MAX_LENGTH = 512  # tokens per post a model file may ask for
 
 
 class TransformerModel:
@@ -50,37 +53,57 @@ class TransformerModel:
         return sorted(str(p.relative_to(folder)) for p in target.rglob("*") if p.is_file())
 
     @classmethod
-    def load(cls, folder: Path, manifest: dict[str, Any], *, engine: EngineConfig | None = None,
+    def load(cls, folder: ModelFolder, *, engine: EngineConfig | None = None,
              device: str | None = None) -> "TransformerModel":
         """Load from a verified model folder; only safetensors weights are accepted.
+
+        transformers reads a private copy of the verified bytes of the files under
+        ``encoder/`` that the manifest lists, so no other file can reach it.
 
         Raises
         ------
         ModelFileError
-            Files that could hold code or pickles, or weights/tokenizer that fail to load.
+            A tokenizer with unaccepted components, ``config.max_length`` or the
+            temperature out of range, weights/tokenizer that fail to load, or weights that
+            are not finite.
         """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        target = folder / SUBDIR
-        risky = [p.name for p in target.rglob("*") if p.suffix in FORBIDDEN]
-        if risky:
-            raise ModelFileError(f"{target}: refusing files that may hold code or pickles: {risky}")
-        config = dict(manifest.get("config") or {})
-        temperature = config.pop("temperature", 1.0)
-        if not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
-            raise ModelFileError(f"{folder}: config.temperature must be a positive number")
-        try:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                target, use_safetensors=True, local_files_only=True, trust_remote_code=False)
-            tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=True,
-                                                      trust_remote_code=False)
-        except Exception as exc:  # transformers raises many types for broken folders
-            raise ModelFileError(f"{target}: cannot load the encoder ({type(exc).__name__}: "
-                                 f"{str(exc).splitlines()[0][:200]})") from None
+        config = dict(folder.manifest.get("config") or {})
+        temperature = check_number(config.pop("temperature", 1.0), f"{folder.path}: config.temperature",
+                                   *TEMPERATURE_RANGE)
+        max_length = check_number(config.get("max_length", 128), f"{folder.path}: config.max_length",
+                                  1, MAX_LENGTH, integer=True)
+        prefix = SUBDIR + "/"
+        members = {name[len(prefix):]: blob for name, blob in folder.blobs.items()
+                   if name.startswith(prefix)}
+        if "tokenizer.json" in members:
+            check_tokenizer(members["tokenizer.json"], folder.path / SUBDIR / "tokenizer.json")
+        target = folder.path / SUBDIR
+        with tempfile.TemporaryDirectory(prefix="afzender-encoder-") as private:
+            for name, blob in members.items():
+                (Path(private) / name).parent.mkdir(parents=True, exist_ok=True)
+                (Path(private) / name).write_bytes(blob)
+            try:
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    private, use_safetensors=True, local_files_only=True, trust_remote_code=False)
+                tokenizer = AutoTokenizer.from_pretrained(private, local_files_only=True,
+                                                          trust_remote_code=False)
+            except Exception as exc:  # transformers raises many types for broken folders
+                raise ModelFileError(f"{target}: cannot load the encoder ({type(exc).__name__}: "
+                                     f"{(str(exc).splitlines() or [''])[0][:200]})") from None
         if model.config.num_labels != 3:
             raise ModelFileError(f"{target}: the classification head has {model.config.num_labels} "
                                  "outputs, expected 3")
+        positions = getattr(model.config, "max_position_embeddings", None)
+        if isinstance(positions, int) and max_length > positions:
+            raise ModelFileError(f"{folder.path}: config.max_length {max_length} exceeds the "
+                                 f"encoder's {positions} positions")
+        bad = [name for name, value in model.state_dict().items()
+               if value.is_floating_point() and not bool(value.isfinite().all())]
+        if bad:
+            raise ModelFileError(f"{target}: weights contain NaN or infinity ({bad[0]})")
         return cls(model, tokenizer, temperature=float(temperature), config=config,
                    engine=engine, device=device)
