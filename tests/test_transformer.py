@@ -85,6 +85,9 @@ def test_transformer_folder_with_pickle_is_refused(trained):
     (path / "encoder" / "pytorch_model.bin").write_bytes(b"\x80\x04not really")
     with pytest.raises(ModelFileError, match="refusing files"):
         afzender.load(path)
+    with pytest.raises(FileExistsError, match="pytorch_model.bin"):
+        model.save(path)  # a folder with a foreign file is never replaced
+    (path / "encoder" / "pytorch_model.bin").unlink()
 
 
 def test_transformer_tampered_weights(trained):
