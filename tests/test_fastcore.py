@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -43,22 +44,25 @@ def _core_enabled(monkeypatch):
 
 
 def numpy_logits(model: LinearModel, texts: list[str]) -> np.ndarray:
-    return model._scores(model._occurrences(normalize_joined(texts)))
+    with mock.patch.object(linear, "_fastcore", None):
+        assert linear.fastcore() is None
+        return model.logits(texts)
 
 
 def random_model(char_ngrams: tuple[int, ...], bits: int = 16, seed: int = 0) -> LinearModel:
     """Random weights: every distinct feature scores differently, so any difference in
-    normalisation or hashing between the two paths shows."""
+    normalisation, hashing or evidence counting between the two paths shows."""
     rng = np.random.default_rng(seed)
     return LinearModel(weights=rng.normal(size=(3, 2**bits)), bias=rng.normal(size=3), bits=bits,
-                       temperature=0.7, char_ngrams=char_ngrams)
+                       temperature=0.7, char_ngrams=char_ngrams,
+                       prior=np.array([0.2, 0.5, 0.3]), evidence_k=0.7)
 
 
 def assert_same(model: LinearModel, texts: list[str]) -> None:
     fast = model.logits(texts)
     slow = numpy_logits(model, texts)
-    assert fast.shape == slow.shape == (max(len(texts), 1), 3)
-    assert np.abs(softmax(fast) - softmax(slow)).max() <= 1e-9
+    assert fast.shape == slow.shape == (len(texts), 3)
+    assert np.abs(softmax(fast) - softmax(slow)).max(initial=0) <= 1e-9
     assert np.allclose(fast, slow, rtol=1e-12, atol=1e-12)
 
 
@@ -117,9 +121,28 @@ def test_two_thread_split_is_identical():
     model = random_model((1, 3, 4, 5), bits=18, seed=1)
     texts = [TRICKY[i % 24] + f" post {i}" for i in range(linear.SPLIT_ABOVE * 2 + 3)]
     core = linear._fastcore
-    whole = core.scores(prejoin(texts), model.weights, model.bits, model.char_ngrams)
-    assert np.array_equal(model._core_sums(core, texts), whole)
+    whole = core.scores(prejoin(texts), model.weights, model.bits, model.char_ngrams, True)
+    split = model._core_sums(core, texts)
+    assert np.array_equal(split[0], whole[0]) and np.array_equal(split[1], whole[1])
     assert_same(model, texts)
+
+
+@needs_core
+def test_evidence_counts_match_the_numpy_path():
+    from afzender.features import occurrences
+
+    texts = TRICKY + ["", "Mooi!", "👍", "https://t.co/abc123", "@USER 👍", "#D66 !", "## @@ # @",
+                      "_ é ½ 0 ! ́", "Stem op ons"]
+    _, evidence = linear._fastcore.scores(prejoin(texts), np.zeros((3, 2**8)), 8, (3,), True)
+    assert np.array_equal(evidence, occurrences(normalize_joined(texts), 8).evidence)
+    assert list(evidence[-9:]) == [0, 1, 0, 0, 0, 1, 0, 5, 3]  # ½ is 0 ⁄ 0
+
+
+def test_zero_posts_give_zero_rows(default_model):
+    for model in (default_model.backend, random_model((3, 4))):
+        assert model.logits([]).shape == (0, 3)
+        assert numpy_logits(model, []).shape == (0, 3)
+        assert model.predict_proba([]).shape == (0, 3)
 
 
 @needs_core

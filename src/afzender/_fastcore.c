@@ -185,9 +185,11 @@ static void add_all(const Model *model, const uint32_t *buckets, Py_ssize_t coun
 /* Add the features of one wrapped post w[0..m) to out[0..n_classes), group by group
    (char n-grams in the given order, words, word bigrams), left to right within a group:
    the order in which numpy.bincount adds them. `word_hash` and `buckets` have room
-   for m values. */
-static void score_post(const Model *model, const Py_UCS4 *w, Py_ssize_t m, uint64_t *word_hash,
-                       uint32_t *buckets, double *out)
+   for m values. Returns the number of evidence words (features.evidence_words: a word
+   with a word character, not an @mention; normalisation leaves longer words made of
+   word characters, '@' and '#' only). */
+static Py_ssize_t score_post(const Model *model, const Py_UCS4 *w, Py_ssize_t m,
+                             uint64_t *word_hash, uint32_t *buckets, double *out)
 {
     int shift = model->shift;
     for (Py_ssize_t g = 0; g < model->n_ngrams; g++) {
@@ -204,15 +206,21 @@ static void score_post(const Model *model, const Py_UCS4 *w, Py_ssize_t m, uint6
         }
         add_all(model, buckets, count, 1.0 / sqrt((double)count), out);
     }
-    Py_ssize_t n_words = 0;
+    Py_ssize_t n_words = 0, n_evidence = 0;
     for (Py_ssize_t i = 0; i < m;) {
         if (w[i] == ' ') {
             i++;
             continue;
         }
         uint64_t h = 0;
-        for (; i < m && w[i] != ' '; i++)
+        Py_ssize_t first = i;
+        int other = 0;  /* a character other than '@' and '#' */
+        for (; i < m && w[i] != ' '; i++) {
             h = h * HASH_P + w[i];
+            other |= w[i] != '@' && w[i] != '#';
+        }
+        if (other && w[first] != '@' && (i - first > 1 || is_word(w[first])))
+            n_evidence++;
         buckets[n_words] = (uint32_t)bucket(h, WORD_SALT_INDEX * GOLDEN, shift);
         word_hash[n_words++] = h;
     }
@@ -223,6 +231,7 @@ static void score_post(const Model *model, const Py_UCS4 *w, Py_ssize_t m, uint6
                                       WORD2_SALT_INDEX * GOLDEN, shift);
     if (n_words > 1)
         add_all(model, buckets, n_words - 1, 1.0 / sqrt((double)(n_words - 1)), out);
+    return n_evidence;
 }
 
 /* ------------------------------------------------------------------- interface */
@@ -271,26 +280,29 @@ static int read_ngrams(PyObject *obj, int **ngrams, Py_ssize_t *n_ngrams)
 }
 
 PyDoc_STRVAR(scores_doc,
-"scores(prejoined, weights, bits, char_ngrams)\n--\n\n"
+"scores(prejoined, weights, bits, char_ngrams, evidence=False)\n--\n\n"
 "Raw class scores (no bias, no temperature) of every post in ``prejoined``, the\n"
 "output of :func:`afzender.text.prejoin` (posts separated by U+0000).\n\n"
 "``weights`` is a C-contiguous float64 array of shape ``(n_classes, 2**bits)``;\n"
 "``char_ngrams`` the char n-gram lengths (each 1..8). Returns a float64 numpy array\n"
-"of shape ``(n_posts, n_classes)``, equal to the numpy path of LinearModel.");
+"of shape ``(n_posts, n_classes)``, equal to the numpy path of LinearModel. With\n"
+"``evidence`` true, returns ``(scores, evidence)``: also the float64 number of evidence\n"
+"words of each post, as :func:`afzender.features.evidence_words` counts them.");
 
 static PyObject *fastcore_scores(PyObject *self, PyObject *args)
 {
-    PyObject *text, *weights_obj, *ngrams_obj, *result = NULL;
-    int bits;
+    PyObject *text, *weights_obj, *ngrams_obj, *result = NULL, *counts = NULL;
+    int bits, with_evidence = 0;
     int *ngrams = NULL;
     Py_ssize_t n_ngrams = 0;
-    Py_buffer wview = {0}, oview = {0};
+    Py_buffer wview = {0}, oview = {0}, eview = {0};
     Py_UCS4 *codes = NULL, *wrapped = NULL;
     uint64_t *word_hash = NULL;
     uint32_t *buckets = NULL;
     (void)self;
 
-    if (!PyArg_ParseTuple(args, "UOiO:scores", &text, &weights_obj, &bits, &ngrams_obj))
+    if (!PyArg_ParseTuple(args, "UOiO|p:scores", &text, &weights_obj, &bits, &ngrams_obj,
+                          &with_evidence))
         return NULL;
     if (bits < 1 || bits > 32)
         return PyErr_Format(PyExc_ValueError, "bits must be in 1..32, got %d", bits);
@@ -327,6 +339,11 @@ static PyObject *fastcore_scores(PyObject *self, PyObject *args)
         Py_CLEAR(result);
         goto done;
     }
+    counts = PyObject_CallFunction(numpy_zeros, "((n))", n_docs);
+    if (counts == NULL || PyObject_GetBuffer(counts, &eview, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        Py_CLEAR(result);
+        goto done;
+    }
     wrapped = PyMem_Malloc((size_t)(2 * longest + 3) * sizeof(Py_UCS4));
     word_hash = PyMem_Malloc((size_t)(2 * longest + 3) * sizeof(uint64_t));
     buckets = PyMem_Malloc((size_t)(2 * longest + 3) * sizeof(uint32_t));
@@ -337,14 +354,15 @@ static PyObject *fastcore_scores(PyObject *self, PyObject *args)
     }
 
     Py_BEGIN_ALLOW_THREADS
-    double *out = (double *)oview.buf;
+    double *out = (double *)oview.buf, *evidence = (double *)eview.buf;
     Py_ssize_t doc = 0;
     start = 0;
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i < n && codes[i] != 0)
             continue;
         Py_ssize_t m = normalize_post(codes + start, i - start, wrapped);
-        score_post(&model, wrapped, m, word_hash, buckets, out + doc * model.n_classes);
+        evidence[doc] = (double)score_post(&model, wrapped, m, word_hash, buckets,
+                                           out + doc * model.n_classes);
         doc++;
         start = i + 1;
     }
@@ -353,6 +371,14 @@ static PyObject *fastcore_scores(PyObject *self, PyObject *args)
 done:
     if (oview.obj != NULL)
         PyBuffer_Release(&oview);
+    if (eview.obj != NULL)
+        PyBuffer_Release(&eview);
+    if (result != NULL && with_evidence) {
+        PyObject *pair = PyTuple_Pack(2, result, counts);
+        Py_DECREF(result);
+        result = pair;
+    }
+    Py_XDECREF(counts);
     if (wview.obj != NULL)
         PyBuffer_Release(&wview);
     PyMem_Free(codes);
@@ -390,7 +416,8 @@ PyMODINIT_FUNC PyInit__fastcore(void)
         "{sKsKsKsKsKsKsKsKsKsK}", "char1", 7 * GOLDEN, "char2", 1 * GOLDEN, "char3", 2 * GOLDEN,
         "char4", 3 * GOLDEN, "char5", 4 * GOLDEN, "char6", 8 * GOLDEN, "char7", 9 * GOLDEN,
         "char8", 10 * GOLDEN, "word", WORD_SALT_INDEX * GOLDEN, "word2", WORD2_SALT_INDEX * GOLDEN);
-    if (salts == NULL || PyModule_AddObject(module, "SALTS", salts) < 0) {
+    if (PyModule_AddIntConstant(module, "API", 2) < 0 ||  /* 2: scores(..., evidence) */
+        salts == NULL || PyModule_AddObject(module, "SALTS", salts) < 0) {
         Py_XDECREF(salts);
         Py_DECREF(module);
         return NULL;

@@ -32,6 +32,8 @@ _SALTS = {name: np.uint64((i + 1) * 0x9E3779B97F4A7C15 % 2**64)
                                     "char6", "char7", "char8"))}
 _SPACE = np.uint32(ord(" "))
 _SEP = np.uint32(ord(SEPARATOR))
+_AT = np.uint32(ord("@"))
+_HASH = np.uint32(ord("#"))
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Occurrences:
     # occurrence within the joined string.
     starts: np.ndarray | None = None
     ends: np.ndarray | None = None
+    # Number of evidence words of each post (see :func:`evidence_words`), float64.
+    evidence: np.ndarray | None = None
 
 
 POWERS_CACHED = 1 << 21  # power tables up to this length are kept (2 x 16 MiB); longer are not
@@ -102,6 +106,30 @@ def word_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
+def evidence_words(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, docs: np.ndarray,
+                   n_docs: int) -> np.ndarray:
+    """Per post, the number of its words that carry evidence: words with a letter, digit
+    or underscore that are not an ``@mention``. Emoji, punctuation and removed links are
+    not evidence; a post with none gets the class prior (see
+    :meth:`afzender.linear.LinearModel.logits`).
+
+    ``starts``/``ends`` are the word spans of :func:`word_spans` in ``codes``, ``docs``
+    their posts. Normalisation splits every other character off as a token of its own,
+    so a longer word consists of word characters, ``@`` and ``#``, and only a
+    one-character word needs a Unicode test (``str.isalnum``, as regex ``\\w``).
+    """
+    at_or_hash = (codes == _AT) | (codes == _HASH)
+    marks = np.concatenate(([0], np.cumsum(at_or_hash)))
+    length = ends - starts
+    counted = (marks[ends] - marks[starts] < length) & (codes[starts] != _AT)
+    single = np.flatnonzero(counted & (length == 1))
+    if len(single):
+        chars, inverse = np.unique(codes[starts[single]], return_inverse=True)
+        wordlike = np.array([chr(c).isalnum() or c == ord("_") for c in chars.tolist()], dtype=bool)
+        counted[single] = wordlike[inverse]
+    return np.bincount(docs[counted], minlength=n_docs).astype(np.float64)
+
+
 def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
                 provenance: bool = False) -> Occurrences:
     """Hash every n-gram of a normalised, joined batch into ``2**bits`` buckets.
@@ -153,6 +181,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int
         add(f"char{size}", start, start + size, span_hash(start, start + size))
 
     w_start, w_end = word_spans(codes)
+    evidence = evidence_words(codes, w_start, w_end, doc_of[w_start], n_docs)
     w_hash = span_hash(w_start, w_end)
     add("word", w_start, w_end, w_hash)
     same_doc = doc_of[w_start[1:]] == doc_of[w_start[:-1]]
@@ -162,7 +191,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int
 
     if not parts_b:
         empty = np.zeros(0, dtype=np.int64)
-        return Occurrences(empty, empty, np.zeros(0), n_docs)
+        return Occurrences(empty, empty, np.zeros(0), n_docs, evidence=evidence)
     return Occurrences(
         buckets=np.concatenate(parts_b),
         docs=np.concatenate(parts_d),
@@ -170,6 +199,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int
         n_docs=n_docs,
         starts=np.concatenate(parts_s) if provenance else None,
         ends=np.concatenate(parts_e) if provenance else None,
+        evidence=evidence,
     )
 
 
