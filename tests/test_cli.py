@@ -24,7 +24,7 @@ def test_predict_arguments_prints_labels():
 def test_predict_stdin_lines_to_jsonl():
     out = run("predict", stdin="eerste post\n\nderde post\n")
     records = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [r["row"] for r in records] == ["1", "2", "3"]
+    assert [r["row"] for r in records] == [1, 2, 3]
     assert all(abs(sum(r["probabilities"].values()) - 1) < 1e-5 for r in records)
 
 
@@ -103,9 +103,10 @@ def test_bad_option_exits_nonzero():
     assert out.returncode == 2 and "Traceback" not in out.stderr
 
 
-def test_debug_shows_traceback():
+def test_debug_shows_traceback_and_exits_as_without_it():
     out = run("--debug", "predict", "--file", "/nonexistent/x.csv")
-    assert out.returncode != 0 and "Traceback" in out.stderr
+    assert out.returncode == 2 and "Traceback" in out.stderr
+    assert run("predict", "--file", "/nonexistent/x.csv").returncode == 2
 
 
 def test_help_everywhere():
@@ -131,3 +132,72 @@ def test_train_then_predict_with_that_model(tmp_path, tiny_rows):
     assert out.returncode == 0, out.stderr
     out = run("predict", "--model", str(tmp_path / "m"), "Stem op onze partij")
     assert out.returncode == 0 and out.stdout.split()[0] in LABELS
+
+
+def test_jsonl_rows_are_ints(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("text\nStem op ons\nHet kabinet besluit\n", encoding="utf-8")
+    out = run("predict", "--file", str(path))
+    assert [json.loads(line)["row"] for line in out.stdout.splitlines()] == [2, 3]
+    out = run("predict", "--format", "jsonl", "een", "twee")
+    assert [json.loads(line)["row"] for line in out.stdout.splitlines()] == [0, 1]
+
+
+def test_version():
+    import afzender
+
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"afzender {afzender.__version__}"
+
+
+@pytest.mark.parametrize("content, suffix", [("", ".jsonl"), ("\n\n", ".jsonl"), ("text\n", ".csv")])
+def test_predict_on_an_empty_file_says_so(tmp_path, content, suffix):
+    path = tmp_path / f"empty{suffix}"
+    path.write_text(content, encoding="utf-8")
+    out = run("predict", "--file", str(path))
+    assert out.returncode == 0 and out.stdout == ""
+    assert out.stderr.strip() == f"afzender: warning: no posts in {path}; nothing was classified"
+
+
+def test_data_warnings_are_one_line(tmp_path, tiny_rows):
+    path = tmp_path / "d.jsonl"
+    rows = [{"text": t, "label": l} for t, l in tiny_rows] + [{"text": " ", "label": "partij"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = run("train", str(path), "-o", str(tmp_path / "m"), "--C", "4")
+    assert out.returncode == 0, out.stderr
+    warning_lines = [line for line in out.stderr.splitlines() if "empty post" in line]
+    assert warning_lines == ["afzender: warning: 1 empty post(s) not used for training: line 16"]
+    assert "warnings.warn" not in out.stderr and ".py:" not in out.stderr
+
+
+def test_train_prints_the_rows_of_each_role(tmp_path, tiny_rows):
+    path = tmp_path / "d.jsonl"
+    rows = [{"text": t, "label": l, "split": "test" if i % 5 == 0 else "train"}
+            for i, (t, l) in enumerate(tiny_rows * 2)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = run("train", str(path), "-o", str(tmp_path / "m"), "--C", "4")
+    assert out.returncode == 0, out.stderr
+    assert "rows: train 19, dev 5, test 6 (dev: carved from the train rows by row" in out.stdout
+    assert "d test split: macro-F1" in out.stdout and "n=6" in out.stdout
+
+
+def test_check_without_account_type_says_it_assumed_corporate():
+    out = run("check", "--help")
+    assert "default: corporate" in " ".join(out.stdout.split())
+    draft = "Stem op onze partij, word vandaag nog lid!"
+    out = run("check", draft)
+    assert out.returncode == 1
+    assert out.stdout.strip().splitlines()[-1].startswith("Let op: geen --account-type opgegeven")
+    out = run("check", "--lang", "en", "--json", draft)
+    record = json.loads(out.stdout)
+    assert record["account_type"] == "corporate" and record["account_type_assumed"] is True
+    out = run("check", "--account-type", "corporate", draft)
+    assert "account-type" not in out.stdout
+    assert json.loads(run("check", "--json", "--account-type", "corporate", draft).stdout)[
+        "account_type_assumed"] is False
+
+
+def test_train_help_explains_the_one_standard_error_rule():
+    text = " ".join(run("train", "--help").stdout.split())
+    assert "one-standard-error rule" in text and "SMALLEST C" in text
+    assert "test' are never trained on" in text

@@ -36,7 +36,7 @@ def test_dataset_dict_uses_its_splits(tiny_rows):
                         "validation": Dataset.from_list(_as_dicts(tiny_rows[::2])),
                         "test": Dataset.from_list(_as_dicts(tiny_rows[1::3]))})
     model = afzender.train(data, progress=False, C=4.0)
-    assert model.metadata["metrics"]["corpus test split"]["n"] == len(tiny_rows[1::3])
+    assert model.metadata["metrics"]["test split"]["n"] == len(tiny_rows[1::3])
 
 
 def test_custom_columns_and_loose_labels(tiny_rows):
@@ -121,3 +121,21 @@ def test_two_labels_give_a_working_model(corpus_rows):
     texts = [r["text"] for r in rows]
     assert np.mean(np.array(model.predict(texts)) == np.array([r["label"] for r in rows])) > 0.95
     assert model.predict_proba(texts)[:, afzender.LABELS.index("partijpoliticus")].max() < 1e-6
+
+
+def test_c_is_chosen_by_the_one_standard_error_rule_and_recorded(corpus_rows):
+    rows = [r for r in corpus_rows if r["split"] in ("train", "dev")][::20]
+    model = afzender.train(rows, progress=False)
+    info = model.metadata["training"]
+    scores = {float(c): f1 for c, f1 in info["dev_macro_f1_by_C"].items()}
+    rule = info["C_selection"]
+    assert rule["rule"].startswith("one standard error")
+    n_dev = info["split"]["dev"]["n"]
+    best = max(scores.values())
+    assert rule["n_dev"] == n_dev and rule["best_dev_macro_f1"] == pytest.approx(best, abs=1e-4)
+    assert rule["standard_error"] == pytest.approx(np.sqrt(best * (1 - best) / n_dev), abs=1e-4)
+    assert info["C"] == rule["chosen_C"] == min(c for c, f1 in scores.items()
+                                                 if f1 >= best - rule["standard_error"] - 1e-4)
+    saved = json.loads(json.dumps(model.metadata))  # what the manifest stores
+    assert saved["training"]["C_selection"] == rule
+    assert afzender.train(rows, progress=False, C=1.0).metadata["training"]["C_selection"] == "given (--C)"

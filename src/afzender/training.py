@@ -14,6 +14,7 @@ import numpy as np
 from .errors import DataError
 from .io import read_table
 from .labels import label_indices, normalize_labels
+from .splits import dataset_dict_rows, plan_split, rows_text as _rows_text
 
 MIN_EXAMPLES = 6
 C_GRID = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -46,10 +47,6 @@ class LabelledData:
     def sha256(self) -> str:
         payload = json.dumps(list(zip(self.texts, self.labels)), ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _rows_text(rows: list[str], limit: int = 5) -> str:
-    return ", ".join(rows[:limit]) + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
 def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "label",
@@ -117,33 +114,6 @@ def check_trainable(data: LabelledData) -> None:
                         "training needs at least two labels")
 
 
-def split_for_calibration(data: LabelledData, seed: int, fraction: float = 0.2
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices for (train, dev, test).
-
-    A ``split`` column with ``train``/``dev``/``test`` is used as given (test rows are only
-    evaluated, never fitted on). Otherwise a seeded hold-out of about ``fraction`` of the
-    posts, whole accounts at a time when an ``account`` column exists.
-    """
-    n = len(data.texts)
-    splits = data.columns.get("split")
-    if splits and {"train", "dev"} <= set(splits):
-        kinds = np.array([str(s) for s in splits])
-        return (np.flatnonzero(kinds == "train"), np.flatnonzero(np.isin(kinds, ["dev", "validation"])),
-                np.flatnonzero(kinds == "test"))
-    rng = np.random.default_rng(seed)
-    accounts = data.columns.get("account")
-    if accounts and len(set(accounts)) >= 5:
-        names = sorted({str(a) for a in accounts})
-        rng.shuffle(names)
-        held = set(names[: max(1, round(len(names) * fraction))])
-        dev_mask = np.array([str(a) in held for a in accounts])
-    else:
-        dev_mask = np.zeros(n, dtype=bool)
-        dev_mask[rng.permutation(n)[: max(1, round(n * fraction))]] = True
-    return np.flatnonzero(~dev_mask), np.flatnonzero(dev_mask), np.zeros(0, dtype=int)
-
-
 def log_loss(logits: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log-likelihood of ``y`` under ``softmax(logits)``."""
     from .linear import log_softmax
@@ -171,9 +141,14 @@ class LinearSelection:
 
 
 def select_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
-                  bits: int | None = None, progress: bool = True) -> LinearSelection:
-    """Fit on the train part, choose C on the dev part (one-standard-error rule) and
-    calibrate the temperature there."""
+                  bits: int | None = None, progress: bool = True,
+                  split: tuple[np.ndarray, np.ndarray] | None = None) -> LinearSelection:
+    """Fit on the train part, choose C on the dev part (one-standard-error rule, see
+    :func:`one_standard_error`) and calibrate the temperature there.
+
+    ``split`` is ``(train, dev)`` row indices into ``data``; by default they come from
+    :func:`afzender.splits.plan_split`.
+    """
     from sklearn.metrics import f1_score
     from tqdm.auto import tqdm
 
@@ -181,7 +156,10 @@ def select_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
     from .linear import LinearModel
 
     bits = bits or DEFAULT_BITS
-    train_idx, dev_idx, _ = split_for_calibration(data, seed)
+    if split is None:
+        planned = plan_split(data.rows, data.columns, seed)
+        split = (planned.train, planned.dev)
+    train_idx, dev_idx = split
     y = data.y
     grid = sorted((C,) if C else C_GRID)
     dev_texts = [data.texts[i] for i in dev_idx]
@@ -191,39 +169,63 @@ def select_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
         if len(dev_idx) == 0:
             break
         scores[c] = f1_score(y[dev_idx], models[c].logits(dev_texts).argmax(1), average="macro")
-    if scores:
-        # One-standard-error rule: the strongest regularisation whose dev macro-F1 is within
-        # one standard error of the best. The corpus is cleaner than real posts, and the
-        # simpler model transfers better to them.
-        best = max(scores.values())
-        standard_error = float(np.sqrt(best * (1 - best) / len(dev_idx)))
-        chosen = min(c for c, score in scores.items() if score >= best - standard_error)
-    else:
-        chosen = grid[0]
+    chosen, rule = one_standard_error(scores, len(dev_idx)) if scores and not C else (grid[0], None)
     probe = models[chosen]
     if len(dev_idx) and len(set(y[dev_idx])) > 1:
-        probe.temperature = fit_temperature(probe.logits(dev_texts), y[dev_idx])
+        from .calibration import fit_calibration
+
+        raw, evidence = probe.raw_scores(dev_texts)
+        probe.temperature, probe.evidence_k = fit_calibration(raw, evidence, y[dev_idx], probe.prior)
     info = {"C": chosen, "dev_macro_f1": round(scores[chosen], 4) if scores else None,
-            "dev_macro_f1_by_C": {str(c): round(v, 4) for c, v in scores.items()}}
+            "dev_macro_f1_by_C": {str(c): round(v, 4) for c, v in scores.items()},
+            "C_selection": rule or ("given (--C)" if C else "no dev rows: the smallest C of the grid")}
     return LinearSelection(probe, train_idx, dev_idx, info)
+
+
+def one_standard_error(scores: dict[float, float], n_dev: int) -> tuple[float, dict[str, Any]]:
+    """The one-standard-error rule: the smallest C (the strongest regularisation) whose dev
+    macro-F1 is within one standard error of the best, so the chosen C is often not the one
+    with the highest dev score. The corpus is cleaner than real posts, and the simpler model
+    transfers better to them. The standard error is that of an accuracy, ``sqrt(F1 (1 - F1) / n_dev)``.
+
+    Returns
+    -------
+    tuple
+        The chosen C and a record of the rule for the manifest.
+    """
+    best_c = max(scores, key=scores.get)
+    best = scores[best_c]
+    standard_error = float(np.sqrt(best * (1 - best) / n_dev))
+    chosen = min(c for c, score in scores.items() if score >= best - standard_error)
+    return chosen, {
+        "rule": "one standard error: the smallest C (strongest regularisation) whose dev "
+                "macro-F1 is at least the best dev macro-F1 minus one standard error "
+                "sqrt(F1 * (1 - F1) / n_dev)",
+        "best_C": best_c, "best_dev_macro_f1": round(best, 4), "n_dev": int(n_dev),
+        "standard_error": round(standard_error, 4),
+        "threshold": round(best - standard_error, 4), "chosen_C": chosen}
 
 
 def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
                  bits: int | None = None, progress: bool = True,
-                 selection: LinearSelection | None = None) -> tuple[Any, dict[str, Any]]:
+                 selection: LinearSelection | None = None,
+                 split: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Any, dict[str, Any]]:
     """Fit the linear model: :func:`select_linear` (or a ``selection`` already made), then
     refit on train + dev with the chosen C and temperature."""
     from .linear import LinearModel
 
-    selection = selection or select_linear(data, seed=seed, C=C, bits=bits, progress=progress)
+    selection = selection or select_linear(data, seed=seed, C=C, bits=bits, progress=progress,
+                                           split=split)
     probe, y = selection.probe, data.y
     fit_idx = np.concatenate([selection.train_idx, selection.dev_idx])
     final = LinearModel.fit([data.texts[i] for i in fit_idx], y[fit_idx], C=probe.config["C"],
                             bits=probe.bits)
-    final.temperature = probe.temperature
+    final.temperature, final.evidence_k = probe.temperature, probe.evidence_k
     info = {**selection.info,
-            "calibration": f"temperature {probe.temperature:.4f} fitted on {len(selection.dev_idx)} "
-                           f"held-out posts, then refitted on {len(fit_idx)} posts"}
+            "calibration": f"temperature {probe.temperature:.4f} and evidence constant k "
+                           f"{probe.evidence_k:.4f} fitted on {len(selection.dev_idx)} held-out "
+                           f"posts, then refitted on {len(fit_idx)} posts; a post without words "
+                           "gets the class prior of the training data"}
     return final, info
 
 
@@ -272,10 +274,11 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
     from .classifier import Classifier
     from .evaluation import compute_metrics
 
-    data = _dataset_dict_rows(data)
+    source = describe_source(data)
+    data = dataset_dict_rows(data)
     labelled = read_labelled(data, text_column=text_column, label_column=label_column)
     check_trainable(labelled)
-    train_idx, dev_idx, test_idx = split_for_calibration(labelled, seed)
+    split = plan_split(labelled.rows, labelled.columns, seed)
     if model in ("linear", "ensemble"):
         unknown = set(options) - {"C", "bits", *(("embedder",) if model == "ensemble" else ())}
     elif model == "transformer":
@@ -288,49 +291,65 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
         raise ValueError(f"model must be 'linear', 'ensemble' or 'transformer', not {model!r}")
     if unknown:
         raise TypeError(f"unknown option(s) for the {model} model: {', '.join(sorted(unknown))}")
-    used = np.concatenate([train_idx, dev_idx]) if len(test_idx) else np.arange(len(labelled.texts))
-    fitted = labelled.subset(used)
+    # Every backend gets the same rows: train then dev, never test.
+    fitted = labelled.subset(np.concatenate([split.train, split.dev]))
+    check_trainable(fitted)
+    parts = (np.arange(len(split.train)), np.arange(len(split.train), len(fitted.texts)))
     if model == "linear":
-        backend, info = train_linear(fitted, seed=seed, progress=progress, **options)
+        backend, info = train_linear(fitted, seed=seed, progress=progress, split=parts, **options)
     elif model == "ensemble":
         from .ensemble import train_ensemble
 
-        backend, info = train_ensemble(fitted, seed=seed, progress=progress, **options)
+        backend, info = train_ensemble(fitted, seed=seed, progress=progress, split=parts, **options)
     else:
-        backend, info = train_transformer(labelled, train_idx, dev_idx, seed=seed,
-                                          progress=progress, **options)
+        backend, info = train_transformer(fitted, *parts, seed=seed, progress=progress, **options)
     excluded = {reason: len(rows) for reason, rows in labelled.excluded.items()}
-    if len(test_idx):
-        excluded["split == test (held out for evaluation)"] = len(test_idx)
+    if len(split.test):
+        excluded["split == test (held out for evaluation)"] = len(split.test)
     metadata: dict[str, Any] = {
         "command": command or "afzender.train(...)",
         "seed": seed,
-        "training": {"n_rows": labelled.n_rows, "n_used": len(fitted.texts),
-                     "excluded": excluded,
+        "training": {"source": source, "n_rows": labelled.n_rows, "n_used": len(fitted.texts),
+                     "excluded": excluded, "split": split.describe(labelled.rows),
                      "label_counts": dict(sorted(Counter(fitted.labels).items())),
                      "data_sha256": fitted.sha256(), **info},
         "metrics": {},
     }
     classifier = Classifier(backend, metadata)
     sets: dict[str, LabelledData] = {}
-    if len(test_idx):
-        sets["corpus test split"] = labelled.subset(test_idx)
-    for name, source in (evaluate_on or {}).items():
-        sets[name] = read_labelled(source, text_column=text_column, label_column=label_column)
+    if len(split.test):
+        sets[held_out_name(source)] = labelled.subset(split.test)
+    for name, extra in (evaluate_on or {}).items():
+        sets[name] = read_labelled(extra, text_column=text_column, label_column=label_column)
     for name, subset in sets.items():
         proba = classifier.predict_proba(subset.texts)
-        metadata["metrics"][name] = compute_metrics(subset.labels, proba, bootstrap=0)
+        metadata["metrics"][name] = compute_metrics(subset.labels, proba, bootstrap=0,
+                                                   texts=subset.texts)
     classifier.metadata.update(metadata)
     return classifier
 
 
-def _dataset_dict_rows(data: Any) -> Any:
-    """Flatten a ``datasets.DatasetDict`` into rows with a ``split`` column."""
-    if type(data).__module__.startswith("datasets") and hasattr(data, "keys") \
-            and not hasattr(data, "features"):
-        rows = []
-        for split in data.keys():
-            name = {"validation": "dev"}.get(split, split)
-            rows.extend({**row, "split": name} for row in data[split])
-        return rows
-    return data
+def describe_source(data: Any) -> dict[str, Any]:
+    """What the training data was, for the manifest and the model card: a file's name and
+    SHA-256 (and whether it is the project's own corpus), else the kind of object."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(data, (str, os.PathLike)):
+        return {"kind": type(data).__name__}
+    from .data import corpus_path
+    from .modelfile import sha256_file
+
+    path = Path(data)
+    if not path.is_file():
+        return {"kind": "file", "name": path.name}
+    digest = sha256_file(path)
+    corpus = corpus_path()
+    return {"kind": "file", "name": path.name, "file_sha256": digest,
+            "project_corpus": corpus.is_file() and digest == sha256_file(corpus)}
+
+
+def held_out_name(source: dict[str, Any]) -> str:
+    """``"corpus test split"`` for ``corpus.jsonl``; ``"test split"`` for in-memory data."""
+    name = source.get("name")
+    return f"{name.rsplit('.', 1)[0]} test split" if name else "test split"
