@@ -3,7 +3,7 @@ class's probability falls. Used for models without linear feature contributions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -32,4 +32,13 @@ def occlusion(predict_proba: Callable[[list[str]], np.ndarray], texts: list[str]
         for (index, word), row in zip(owners, occluded):
             drop = float(base[index, predicted[index]] - row[predicted[index]])
             result[index].append((word, drop))
-    return [sorted(items, key=lambda item: -abs(item[1]))[:top] for items in result]
+    return [merge_by_word(items, top) for items in result]
+
+
+def merge_by_word(items: Iterable[tuple[str, float]], top: int) -> list[tuple[str, float]]:
+    """One entry per word (its contributions summed, in order of first occurrence), the
+    ``top`` strongest by magnitude first."""
+    totals: dict[str, float] = {}
+    for word, value in items:
+        totals[word] = totals.get(word, 0.0) + value
+    return sorted(totals.items(), key=lambda item: -abs(item[1]))[:top]

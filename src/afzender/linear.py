@@ -15,6 +15,7 @@ import numpy as np
 
 from .calibration import calibrated_logits, class_prior, evidence_share
 from .errors import ModelFileError
+from .explain import merge_by_word
 from .features import (CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences,
                        word_spans)
 from .labels import LABELS
@@ -197,7 +198,7 @@ class LinearModel:
 
         Each feature occurrence's contribution to the winning class's score (minus the
         mean over classes) is credited to the word it starts in; a word's contributions
-        are summed. Returns, per post, up to ``top`` ``(word, contribution)`` pairs, the
+        are summed over all its occurrences in the post, so each word appears once. Returns, per post, up to ``top`` ``(word, contribution)`` pairs, the
         strongest first.
         """
         joined = normalize_joined(texts)
@@ -217,7 +218,7 @@ class LinearModel:
         for word in np.flatnonzero(totals):
             text = joined[word_starts[word]:word_ends[word]]
             result[word_docs[word]].append((text, float(totals[word])))
-        return [sorted(items, key=lambda item: -abs(item[1]))[:top] for items in result]
+        return [merge_by_word(items, top) for items in result]
 
     # ------------------------------------------------------------------ storage
     def save(self, folder: Path) -> list[str]:
