@@ -198,8 +198,9 @@ class LinearModel:
 
         Each feature occurrence's contribution to the winning class's score (minus the
         mean over classes) is credited to the word it starts in; a word's contributions
-        are summed over all its occurrences in the post, so each word appears once. Returns, per post, up to ``top`` ``(word, contribution)`` pairs, the
-        strongest first.
+        are summed over all its occurrences in the post, so each word appears once.
+        Returns, per post, up to ``top`` ``(word, contribution)`` pairs, the strongest
+        first.
         """
         joined = normalize_joined(texts)
         occ = self._occurrences(joined, provenance=True)
