@@ -80,3 +80,50 @@ def test_evaluate_cli(tmp_path):
                           "--output-dir", str(tmp_path / "e")], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "macro-F1" in out.stdout and (tmp_path / "e" / "reliability.png").is_file()
+
+
+def _split_rows():
+    posts = [("Het kabinet besluit vandaag over de zorg", "functie"), ("Stem op onze partij!", "partij"),
+             ("Lekker gefietst", "prive"), ("Nieuwe regels vanaf maandag", "functie"),
+             ("Word lid van onze partij", "partij"), ("Taart gebakken met de kinderen", "prive")]
+    return [{"text": t, "label": l, "split": s} for s in ("train", "test", "validation")
+            for t, l in posts][:-2]
+
+
+def test_evaluate_scores_the_test_split_by_default(tiny_model):
+    rows = _split_rows()
+    report = afzender.evaluate(tiny_model, rows, bootstrap=0)
+    assert report.metrics["n"] == 6 and report.scored.startswith("split test")
+    assert "Scored: split test" in report.to_markdown() and report.to_dict()["scored"] == report.scored
+    assert afzender.evaluate(tiny_model, rows, split="all", bootstrap=0).metrics["n"] == 16
+    assert afzender.evaluate(tiny_model, rows, split="dev", bootstrap=0).metrics["n"] == 4
+    assert afzender.evaluate(tiny_model, rows, split="validation", bootstrap=0).metrics["n"] == 4
+    assert afzender.evaluate(tiny_model, rows, split="train", bootstrap=0).metrics["n"] == 6
+    with pytest.raises(afzender.DataError, match="split must be"):
+        afzender.evaluate(tiny_model, rows, split="holdout")
+    with pytest.raises(afzender.DataError, match="no split column"):
+        afzender.evaluate(tiny_model, [{k: r[k] for k in ("text", "label")} for r in rows], split="test")
+    with pytest.raises(afzender.DataError, match="'x' at index 3"):
+        afzender.evaluate(tiny_model, [{**r, "split": "x"} if i == 3 else r for i, r in enumerate(rows)])
+    plain = afzender.evaluate(tiny_model, [{k: r[k] for k in ("text", "label")} for r in rows], bootstrap=0)
+    assert plain.metrics["n"] == 16 and plain.scored == "all rows (16 posts, no split column)"
+
+
+def test_evaluate_a_dataset_dict(tiny_model):
+    from datasets import Dataset
+
+    rows = [{k: r[k] for k in ("text", "label")} for r in _split_rows()]
+    data = Dataset.from_list(rows).train_test_split(test_size=5, seed=0)
+    assert afzender.evaluate(tiny_model, data, bootstrap=0).metrics["n"] == 5
+
+
+def test_evaluate_cli_split(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _split_rows()))
+    cli = [sys.executable, "-m", "afzender.cli", "evaluate", str(path)]
+    out = subprocess.run(cli, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Scored: split test (the default when there is a split column): 6 of 16 posts" in out.stdout
+    assert "- posts: 6" in out.stdout
+    out = subprocess.run(cli + ["--split", "all"], capture_output=True, text=True)
+    assert "Scored: all rows (16 posts)" in out.stdout and "- posts: 16" in out.stdout
