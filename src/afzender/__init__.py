@@ -18,25 +18,31 @@ from ._version import __version__
 from .classifier import Classifier, Result, default_classifier, load
 from .errors import DataError, ModelFileError
 from .labels import LABELS
+from .mapping import map_fn
 from .training import train
 
 __all__ = ["LABELS", "Classifier", "DataError", "ModelFileError", "Result", "__version__",
-           "audit", "check", "classify", "evaluate", "load", "predict", "predict_proba", "train"]
+           "audit", "check", "classify", "evaluate", "load", "map_fn", "predict", "predict_proba",
+           "train"]
 
 
-def predict(texts: str | Iterable[str]) -> str | list[str]:
-    """Label of each post with the shipped model (one label for one str)."""
-    return default_classifier().predict(texts)
+def predict(texts: str | Iterable[str], *, column: str | None = None) -> str | list[str]:
+    """Label of each post with the shipped model (one label for one str). For a pandas
+    DataFrame or a ``datasets.Dataset``, ``column`` names the text column."""
+    return default_classifier().predict(texts, column=column)
 
 
-def predict_proba(texts: str | Iterable[str]) -> np.ndarray:
-    """Probabilities ``(n, 3)`` in :data:`LABELS` order with the shipped model."""
-    return default_classifier().predict_proba(texts)
+def predict_proba(texts: str | Iterable[str], *, column: str | None = None) -> np.ndarray:
+    """Probabilities ``(n, 3)`` in :data:`LABELS` order with the shipped model; ``column``
+    as for :func:`predict`."""
+    return default_classifier().predict_proba(texts, column=column)
 
 
-def classify(texts: str | Iterable[str], *, explain: bool = False) -> Result | list[Result]:
-    """:class:`Result` objects with the shipped model; ``explain=True`` adds the words."""
-    return default_classifier().classify(texts, explain=explain)
+def classify(texts: str | Iterable[str], *, explain: bool = False,
+             column: str | None = None) -> Result | list[Result]:
+    """:class:`Result` objects with the shipped model; ``explain=True`` adds the words;
+    ``column`` as for :func:`predict`."""
+    return default_classifier().classify(texts, explain=explain, column=column)
 
 
 def evaluate(model: Classifier | str | None, data: Any, **options: Any):

@@ -79,28 +79,34 @@ class Classifier:
         return f"Classifier(kind={self.kind!r}, source={source!r})"
 
     # --------------------------------------------------------------- predicting
-    def predict_proba(self, texts: str | Iterable[str]) -> np.ndarray:
+    def predict_proba(self, texts: str | Iterable[str], *, column: str | None = None) -> np.ndarray:
         """Probabilities, shape ``(n, 3)`` in :data:`LABELS` order (``(3,)`` for one str).
+
+        ``texts`` is a str, an iterable of str, or a pandas DataFrame or
+        ``datasets.Dataset`` with ``column`` naming its text column.
 
         Raises
         ------
         TypeError
-            ``texts`` is not a str or iterable of str; the message names the bad index.
+            ``texts`` is not a str or iterable of str (the message names the bad index),
+            or a DataFrame/Dataset without ``column``.
         """
-        posts, single = as_text_list(texts)
+        posts, single = as_text_list(texts, column)
         proba = self._proba(posts)
         return proba[0] if single else proba
 
-    def predict(self, texts: str | Iterable[str]) -> str | list[str]:
-        """The label of each post (a single label for a single str)."""
-        posts, single = as_text_list(texts)
+    def predict(self, texts: str | Iterable[str], *, column: str | None = None) -> str | list[str]:
+        """The label of each post (a single label for a single str); ``texts`` and
+        ``column`` as for :meth:`predict_proba`."""
+        posts, single = as_text_list(texts, column)
         labels = [LABELS[i] for i in self._proba(posts).argmax(axis=1)]
         return labels[0] if single else labels
 
-    def classify(self, texts: str | Iterable[str], *, explain: bool = False,
-                 top: int = 8) -> Result | list[Result]:
-        """:class:`Result` objects (label, probabilities, optional explanation)."""
-        posts, single = as_text_list(texts)
+    def classify(self, texts: str | Iterable[str], *, explain: bool = False, top: int = 8,
+                 column: str | None = None) -> Result | list[Result]:
+        """:class:`Result` objects (label, probabilities, optional explanation); ``texts``
+        and ``column`` as for :meth:`predict_proba`."""
+        posts, single = as_text_list(texts, column)
         results = self._results(posts, explain=explain, top=top)
         return results[0] if single else results
 

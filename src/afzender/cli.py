@@ -111,8 +111,6 @@ def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool):
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
     model = _model(args.model)
     with_id = False
     if args.file:
@@ -127,26 +125,34 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         posts = ((i + 1, None, line.rstrip("\n")) for i, line in enumerate(sys.stdin))
         total, fmt = 0, args.format or "jsonl"
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
-        write = _writer(fmt, out, with_id, args.explain)
-        bar = tqdm(total=total or None, unit="post", desc="classifying", file=sys.stderr,
-                   disable=total < PROGRESS_MIN_ROWS, mininterval=0.5)
-        batch: list[tuple[int, Any, str]] = []
-        count = 0
-        for count, item in enumerate(posts, 1):
-            batch.append(item)
-            if len(batch) == BATCH:
-                _flush(model, batch, write, args.explain, bar)
-        _flush(model, batch, write, args.explain, bar)
-        bar.close()
-        if not count:
-            where = args.file or "standard input"
-            print(f"afzender: warning: no posts in {where}; nothing was classified", file=sys.stderr)
-    finally:
-        if args.output:
-            out.close()
+    if not args.output:
+        _classify_all(model, posts, sys.stdout, fmt, with_id, total, args)
+        return 0
+    refuse_input([args.output], [args.file] if args.file else [])
+    # a temporary file renamed on success: a failure never leaves a truncated output
+    with atomic_open(args.output, "w", encoding="utf-8", newline="") as out:
+        _classify_all(model, posts, out, fmt, with_id, total, args)
     return 0
+
+
+def _classify_all(model, posts: Iterator[tuple[int, Any, str]], out: TextIO, fmt: str,
+                  with_id: bool, total: int, args: argparse.Namespace) -> None:
+    from tqdm.auto import tqdm
+
+    write = _writer(fmt, out, with_id, args.explain)
+    bar = tqdm(total=total or None, unit="post", desc="classifying", file=sys.stderr,
+               disable=total < PROGRESS_MIN_ROWS, mininterval=0.5)
+    batch: list[tuple[int, Any, str]] = []
+    count = 0
+    for count, item in enumerate(posts, 1):
+        batch.append(item)
+        if len(batch) == BATCH:
+            _flush(model, batch, write, args.explain, bar)
+    _flush(model, batch, write, args.explain, bar)
+    bar.close()
+    if not count:
+        where = args.file or "standard input"
+        print(f"afzender: warning: no posts in {where}; nothing was classified", file=sys.stderr)
 
 
 def _flush(model, batch: list, write, explain: bool, bar) -> None:
@@ -169,7 +175,14 @@ def _named_paths(values: list[str]) -> dict[str, str]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .classifier import check_replaceable
     from .training import train
+
+    output = Path(args.output)
+    check_replaceable(output)  # before training, not after: nothing of the user's is replaced
+    if output.exists() and any(Path(p).resolve().is_relative_to(output.resolve())
+                               for p in [args.data, *_named_paths(args.eval).values()]):
+        raise DataError(f"{output}: holds an input file; choose another output folder")
 
     options: dict[str, Any] = {}
     if args.model in ("linear", "ensemble"):
@@ -178,7 +191,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         options.update(base_model=args.base_model, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, max_length=args.max_length,
                        gradient_accumulation=args.gradient_accumulation, device=args.device,
-                       freeze_embeddings=args.freeze_embeddings or None)
+                       freeze_embeddings=args.freeze_embeddings or None, time_budget=args.time_budget)
         options = {k: v for k, v in options.items() if v is not None}
     command = "afzender " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if args.record_command else None
     classifier = train(args.data, model=args.model, text_column=args.text_column,
@@ -216,7 +229,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"library version: {meta.get('library_version')}\nmade with: {meta.get('command')}")
     card = Path(meta.get("path", "")) / "README.md"
     if card.is_file():
-        print("\n" + card.read_text(encoding="utf-8"))
+        print("\n" + terminal_safe(card.read_text(encoding="utf-8", errors="replace"),
+                                   keep_newlines=True))
     return 0
 
 
@@ -235,14 +249,16 @@ def cmd_base_model(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------- audit, check
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .auditing import audit_accounts
+    from .auditing import AUDIT_FILES, audit_accounts
 
+    refuse_input([Path(args.output_dir) / name for name in AUDIT_FILES],
+                 [args.data, *([args.account_type] if args.account_type else [])])
     result = audit_accounts(args.data, account_type=args.account_type, model=args.model,
                             text_column=args.text_column, account_column=args.account_column,
                             date_column=args.date_column, period=args.period, doubt=args.doubt)
     files = result.write(args.output_dir, lang=args.lang)
     for account in result.accounts:
-        print(f"{account.account} ({account.account_type}): {account.n} posts, "
+        print(f"{terminal_safe(account.account)} ({account.account_type}): {account.n} posts, "
               f"{len(account.breaches)} breach(es), {len(account.unsure)} unsure")
     print(f"wrote {', '.join(str(f) for f in files)}")
     return 0
@@ -288,6 +304,16 @@ to real posts. The scores and the rule are stored in the manifest
 (training.dev_macro_f1_by_C, training.C_selection). Give --C to fix C yourself.
 Finally the model is refitted on train + dev with that C and the dev temperature."""
 
+SEPARATORS = {",": ",", ";": ";", "tab": "\t", "\t": "\t"}
+
+
+def _add_sep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sep", choices=[",", ";", "\t"], metavar="{',',';',tab}",
+                   type=lambda v: SEPARATORS.get(v, v),
+                   help="separator of CSV files (default: sniffed from the header line: "
+                        "',', ';' as Dutch Excel writes, or tab)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="afzender", description=(
         "Classify the capacity in which a Dutch government member speaks in a post: "
@@ -308,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.add_argument("--explain", action="store_true", help="add the words that drove each decision")
     p.add_argument("--model", help="model folder (default: the shipped model)")
+    _add_sep(p)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model on labelled posts",
@@ -334,10 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int)
     p.add_argument("--freeze-embeddings", action="store_true",
                    help="transformer: keep the word-embedding matrix fixed (less memory, faster)")
+    p.add_argument("--time-budget", type=float, metavar="MINUTES",
+                   help="transformer: stop training steps after this many minutes, then evaluate")
     p.add_argument("--gradient-accumulation", type=int)
     p.add_argument("--device", help="transformer: cpu, cuda or mps (default: best available)")
     p.add_argument("--no-record-command", dest="record_command", action="store_false",
                    help="do not store the command line in the manifest")
+    _add_sep(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a model on labelled posts",
@@ -356,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", action="append", metavar="COLUMN", help="breakdown by this column")
     p.add_argument("--output-dir", help="write report.json, report.md and PNG plots here")
     p.add_argument("--seed", type=int, default=0)
+    _add_sep(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("info", help="show the loaded model and its card")
@@ -387,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="below this top probability a post is 'twijfel', not a breach (default 0.6)")
     p.add_argument("--lang", choices=["nl", "en"], default="nl")
     p.add_argument("--model", help="model folder (default: the shipped model)")
+    _add_sep(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("check", help="check a draft post before publishing",
@@ -417,7 +449,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
     try:
-        return int(args.func(args) or 0)
+        from .io import csv_separator
+
+        with csv_separator(getattr(args, "sep", None)):
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("afzender: interrupted", file=sys.stderr)
         return 130
@@ -427,9 +462,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
             return 2
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"afzender: error: {message}", file=sys.stderr)
+        print(f"afzender: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except BaseException as exc:  # noqa: BLE001 - MemoryError, a Rust panic (pyo3's
+        # PanicException derives from BaseException): still one line and exit 2
+        if isinstance(exc, (SystemExit, GeneratorExit)) or not isinstance(exc, MemoryError) \
+                and type(exc).__name__ != "PanicException":
+            raise
+        if args.debug:
+            traceback.print_exc()
+            return 2
+        hint = "out of memory; give fewer or shorter posts at a time" if isinstance(
+            exc, MemoryError) else f"internal failure ({type(exc).__name__}: {_one_line(exc)})"
+        print(f"afzender: error: {hint}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first non-empty line of an error's message (its type when there is none),
+    without terminal control characters."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return terminal_safe(lines[0] if lines else type(exc).__name__)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ import itertools
 import json
 import math
 import os
+import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,25 @@ from .errors import DataError
 
 Rows = dict[str, list[Any]]
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+CSV_SEPARATORS = (",", ";", "\t")  # sniffed in this order of preference
+# A CSV field may be as long as a post can be and longer (csv's default limit is 128 KiB).
+CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+# The CSV separator chosen by the caller (the CLI's --sep); None: sniffed per file.
+_CSV_SEPARATOR: ContextVar[str | None] = ContextVar("afzender_csv_separator", default=None)
+
+
+@contextmanager
+def csv_separator(sep: str | None) -> Iterator[None]:
+    """Read every CSV/TSV file inside the ``with`` block with ``sep`` (one of
+    :data:`CSV_SEPARATORS`) instead of sniffing it; ``None`` keeps sniffing."""
+    if sep is not None and sep not in CSV_SEPARATORS:
+        raise ValueError(f"the CSV separator must be one of {', '.join(map(repr, CSV_SEPARATORS))}, "
+                         f"not {sep!r}")
+    token = _CSV_SEPARATOR.set(sep)
+    try:
+        yield
+    finally:
+        _CSV_SEPARATOR.reset(token)
 
 
 def check_text(value: object, index: int) -> str:
@@ -40,13 +62,50 @@ def check_text(value: object, index: int) -> str:
     raise TypeError(f"texts[{index}] is {type(value).__name__}, expected str")
 
 
-def as_text_list(texts: str | Iterable[str]) -> tuple[list[str], bool]:
-    """Validate prediction input; return the posts and whether a single str was given."""
+def as_text_list(texts: str | Iterable[str], column: str | None = None) -> tuple[list[str], bool]:
+    """Validate prediction input; return the posts and whether a single str was given.
+
+    A pandas ``DataFrame`` or a ``datasets.Dataset`` needs ``column``, the name of its
+    text column (iterating over a DataFrame would give its column names).
+
+    Raises
+    ------
+    TypeError
+        Not a str or iterable of str (naming the bad index); a table without
+        ``column``; ``column`` for something that is not a table.
+    DataError
+        ``column`` is not a column of the table.
+    """
+    table = _table_kind(texts)
+    if table:
+        names = list(texts.columns) if table == "DataFrame" else list(texts.column_names)
+        if column is None:
+            raise TypeError(f"texts is a {table}; pass the name of its text column, e.g. "
+                            f"column={str(names[0]) if names else 'text'!r} (columns: "
+                            f"{', '.join(map(repr, names[:20])) or 'none'})")
+        if column not in names:
+            raise DataError(f"the {table} has no column {column!r}; columns: "
+                            f"{', '.join(map(repr, names[:20])) or 'none'}")
+        texts = list(texts[column])
+    elif column is not None:
+        raise TypeError(f"column= is for a pandas DataFrame or a datasets.Dataset, not for "
+                        f"{type(texts).__name__}")
     if isinstance(texts, str):
         return [texts], True
     if isinstance(texts, (bytes, bytearray)) or not isinstance(texts, Iterable):
         raise TypeError(f"texts must be a str or an iterable of str, not {type(texts).__name__}")
     return [check_text(value, i) for i, value in enumerate(texts)], False
+
+
+def _table_kind(value: object) -> str | None:
+    """``"DataFrame"`` or ``"Dataset"`` for a pandas DataFrame or a ``datasets.Dataset``
+    (recognised without importing either library), else None."""
+    module = type(value).__module__
+    if module.startswith("pandas") and hasattr(value, "columns") and hasattr(value, "iloc"):
+        return "DataFrame"
+    if module.startswith("datasets") and hasattr(value, "column_names") and hasattr(value, "features"):
+        return "Dataset"
+    return None
 
 
 def iter_batches(texts: Iterable[str], batch_size: int) -> Iterator[list[str]]:
@@ -72,7 +131,9 @@ def iter_file_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str
     """Stream ``(row_number, row)`` from a CSV/TSV, JSONL or Parquet file.
 
     Row numbers are what a user finds in the file: the line number for JSONL and CSV
-    (the header is line 1), the 1-based row for Parquet.
+    (the header is line 1), the 1-based row for Parquet. The separator of a CSV/TSV file
+    is the one set by :func:`csv_separator`, else sniffed from its header line
+    (:func:`sniff_separator`: ``,``, ``;`` as Dutch Excel writes, or tab).
 
     Raises
     ------
@@ -89,7 +150,7 @@ def iter_file_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str
     if suffix == ".parquet":
         yield from _iter_parquet(path)
     elif suffix in (".csv", ".tsv"):
-        yield from _iter_csv(path, "\t" if suffix == ".tsv" else ",")
+        yield from _iter_csv(path, _CSV_SEPARATOR.get() or sniff_separator(path))
     elif suffix == ".json":
         yield from _iter_json_array(path)
     else:
@@ -127,7 +188,22 @@ def _iter_json_array(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield index + 1, row
 
 
+def sniff_separator(path: Path) -> str:
+    """The separator of :data:`CSV_SEPARATORS` that splits the header line into the most
+    fields (a tie goes to the earlier one; a ``.tsv`` file prefers tab)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    order = ("\t", ",", ";") if path.suffix.lower() == ".tsv" else CSV_SEPARATORS
+    counts = {sep: len(next(csv.reader([header], delimiter=sep), [])) for sep in order}
+    return max(order, key=lambda sep: counts[sep])
+
+
 def _iter_csv(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
