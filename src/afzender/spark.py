@@ -18,21 +18,15 @@ For a transformer model, each executor uses its GPU when torch sees one (see
 from __future__ import annotations
 
 import os
-import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .classifier import Classifier, load
-from .labels import LABELS
+from .classifier import Classifier
+from .mapping import (EXPLANATION, PREDICTED, PROBABILITIES, PROBABILITY, MissingPost, label_columns,
+                      model_folder, worker_model)
 
-PREDICTED, PROBABILITY, PROBABILITIES, EXPLANATION = (
-    "predicted_label", "probability", "probabilities", "explanation")
 ON_NULL = ("error", "null")
-
-_models: dict[str, Classifier] = {}
-_lock = threading.Lock()
 
 
 def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathLike | None = None,
@@ -73,7 +67,10 @@ def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathL
     taken = {PREDICTED, PROBABILITY, PROBABILITIES, EXPLANATION} & set(df.columns)
     if taken:
         raise ValueError(f"the DataFrame already has column(s) {', '.join(sorted(taken))}; rename them")
-    source = _ship(df.sparkSession, model)
+    folder = model_folder(model)
+    if folder is not None:
+        df.sparkSession.sparkContext.addFile(folder, recursive=True)
+    source = Path(folder).name if folder else None
     fields = [T.StructField(PREDICTED, T.StringType()), T.StructField(PROBABILITY, T.DoubleType()),
               T.StructField(PROBABILITIES, T.ArrayType(T.DoubleType()))]
     if explain:
@@ -84,77 +81,24 @@ def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathL
     def label_batches(batches: Iterator[Any]) -> Iterator[Any]:
         from pyspark import TaskContext
 
-        classifier = _executor_model(source)
+        from pyspark import SparkFiles
+
+        classifier = worker_model(SparkFiles.get(source) if source else None)
         context = TaskContext.get()
         partition = context.partitionId() if context else 0
         offset = 0
         for frame in batches:
-            yield label_frame(classifier, frame, text_col, explain=explain, on_null=on_null,
-                              where=(partition, offset))
+            try:
+                columns = label_columns(classifier, frame[text_col].tolist(), explain=explain,
+                                        skip_missing=on_null == "null")
+            except MissingPost as error:  # name the row within its partition
+                raise ValueError(f"afzender: the post in column {text_col!r} is null at row "
+                                 f"{offset + error.index} of partition {partition}; pass on_null='null' "
+                                 "to give such rows a null label") from None
+            out = frame.copy()
+            for name, values in columns.items():
+                out[name] = values
+            yield out
             offset += len(frame)
 
     return df.mapInPandas(label_batches, schema)
-
-
-def label_frame(classifier: Classifier, frame: Any, text_col: str, *, explain: bool = False,
-                on_null: str = "error", where: tuple[int, int] = (0, 0)) -> Any:
-    """Label one pandas batch: the executor-side step of :func:`classify` (also usable alone)."""
-    import numpy as np
-
-    texts = frame[text_col].tolist()
-    missing = [i for i, text in enumerate(texts) if text is None or text != text]
-    if missing and on_null == "error":
-        partition, offset = where
-        raise ValueError(f"afzender: the post in column {text_col!r} is null at row "
-                         f"{offset + missing[0]} of partition {partition}; pass on_null='null' "
-                         "to give such rows a null label")
-    skipped = set(missing)
-    present = [i for i in range(len(texts)) if i not in skipped]
-    posts = [texts[i] for i in present]
-    results = classifier.classify(posts, explain=explain) if posts else []
-    labels: list[Any] = [None] * len(texts)
-    top: list[Any] = [None] * len(texts)
-    rows: list[Any] = [None] * len(texts)
-    reasons: list[Any] = [None] * len(texts)
-    for i, result in zip(present, results):
-        labels[i] = result.label
-        probabilities = [result.probabilities[label] for label in LABELS]
-        rows[i] = probabilities
-        top[i] = float(np.max(probabilities))
-        if explain:
-            reasons[i] = [word for word, _ in (result.explanation or [])]
-    out = frame.copy()
-    out[PREDICTED], out[PROBABILITY], out[PROBABILITIES] = labels, top, rows
-    if explain:
-        out[EXPLANATION] = reasons
-    return out
-
-
-def _ship(spark: Any, model: Classifier | str | os.PathLike | None) -> str | None:
-    """Make the model reachable on the executors; return how an executor finds it."""
-    if model is None:
-        return None
-    if isinstance(model, Classifier):
-        path = model.metadata.get("path")
-        if not path:
-            path = tempfile.mkdtemp(prefix="afzender-spark-")
-            path = str(model.save(Path(path) / "model"))
-        model = path
-    folder = Path(model).resolve()
-    load(folder)  # a damaged folder fails here, on the driver, with a clear error
-    spark.sparkContext.addFile(str(folder), recursive=True)
-    return folder.name
-
-
-def _executor_model(source: str | None) -> Classifier:
-    """The model of this Python worker, loaded once and reused for every batch."""
-    key = source or ""
-    with _lock:
-        if key not in _models:
-            if source is None:
-                _models[key] = load(None)
-            else:
-                from pyspark import SparkFiles
-
-                _models[key] = load(SparkFiles.get(source))
-        return _models[key]
