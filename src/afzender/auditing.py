@@ -24,6 +24,7 @@ ACCOUNT_TYPES = ("corporate", "personal")
 ALLOWED = {"corporate": {"minister-in-functie"}, "personal": set(LABELS)}
 PRINCIPLE = {"partijpoliticus": "geen vermenging", "privépersoon": "herkenbaarheid"}
 DEFAULT_DOUBT = 0.6
+AUDIT_FILES = ("audit.json", "audit.md", "audit.html")
 
 
 def _model(model: Any):
@@ -151,13 +152,12 @@ class AuditResult:
 
     def write(self, folder: str | Path, lang: str = "nl") -> list[Path]:
         """Write ``audit.json``, ``audit.md`` and ``audit.html`` into ``folder``."""
+        from .outputs import write_text_atomic
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        files = {"audit.json": self.to_json(), "audit.md": self.to_markdown(lang),
-                 "audit.html": self.to_html(lang)}
-        for name, body in files.items():
-            (folder / name).write_text(body, encoding="utf-8")
-        return [folder / name for name in files]
+        bodies = (self.to_json(), self.to_markdown(lang), self.to_html(lang))
+        return [write_text_atomic(folder / name, body) for name, body in zip(AUDIT_FILES, bodies)]
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y", "%Y-%m-%dT%H:%M:%S",

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .labels import LABELS
+from .outputs import md_cell
 
 
 def _metrics_table(metrics: dict[str, Any]) -> str:
@@ -16,7 +17,7 @@ def _metrics_table(metrics: dict[str, Any]) -> str:
              "|---|---|---|---|" + "---|" * len(LABELS) + "---|---|"]
     for name, m in metrics.items():
         per_class = m.get("per_class_f1", {})
-        cells = [name, str(m.get("n", "")), _fmt(m.get("macro_f1")), _fmt(m.get("accuracy"))]
+        cells = [md_cell(name), str(m.get("n", "")), _fmt(m.get("macro_f1")), _fmt(m.get("accuracy"))]
         cells += [_fmt(per_class.get(label)) for label in LABELS]
         cells.append(_fmt(m.get("share_predicted", {}).get("partijpoliticus")))
         cells.append(_fmt(m.get("ece")))

@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 
 from .labels import LABELS, label_indices
+from .outputs import md_cell
 
 N_BINS = 10
+REPORT_FILES = ("report.json", "report.md", "confusion_matrix.png", "reliability.png")
 # Post lengths (characters of the text as given) for calibration by length: short posts
 # carry little evidence, and their confidence must still match their accuracy.
 LENGTH_BUCKETS: tuple[tuple[str, int, float], ...] = (
@@ -159,9 +161,10 @@ class EvaluationReport:
         m = self.metrics
         ci = m.get("macro_f1_ci95")
         ci_text = f" (95 % CI {ci[0]:.3f}–{ci[1]:.3f}, resampling {m['ci_resampled']})" if ci else ""
-        lines = [f"# Evaluation on {self.data_name}", "",
-                 f"Model: {self.model_info.get('kind')} ({self.model_info.get('path', 'in memory')})", "",
-                 f"Scored: {self.scored}", "",
+        lines = [f"# Evaluation on {md_cell(self.data_name)}", "",
+                 f"Model: {md_cell(self.model_info.get('kind'))} "
+                 f"({md_cell(self.model_info.get('path', 'in memory'))})", "",
+                 f"Scored: {md_cell(self.scored)}", "",
                  f"- posts: {m['n']}", f"- accuracy: {m['accuracy']:.3f}",
                  f"- macro-F1: {m['macro_f1']:.3f}{ci_text}",
                  f"- expected calibration error: {m['ece']:.3f}", "",
@@ -181,10 +184,10 @@ class EvaluationReport:
                     f"{b['accuracy']:.3f} | {b['confidence']:.3f} | {b['ece']:.3f} |" if b["n"]
                     else "– | – | – |"))
         for column, groups in self.breakdown.items():
-            lines += ["", f"By {column} (macro-F1 over the labels present in each group):", "",
+            lines += ["", f"By {md_cell(column)} (macro-F1 over the labels present in each group):", "",
                       "| value | n | accuracy | macro-F1 |", "|---|---|---|---|"]
             for value, g in groups.items():
-                lines.append(f"| {value} | {g['n']} | {g['accuracy']:.3f} | {g['macro_f1']:.3f} |")
+                lines.append(f"| {md_cell(value)} | {g['n']} | {g['accuracy']:.3f} | {g['macro_f1']:.3f} |")
         return "\n".join(lines) + "\n"
 
     def write(self, folder: Any) -> list[Any]:
@@ -192,18 +195,20 @@ class EvaluationReport:
         ``reliability.png`` into ``folder``."""
         import json
 
+        from .outputs import atomic_path, write_text_atomic
         from .plots import plot_confusion_matrix, plot_reliability
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "report.json").write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                                            encoding="utf-8")
-        (folder / "report.md").write_text(self.to_markdown(), encoding="utf-8")
-        plot_confusion_matrix(self.metrics["confusion_matrix"], folder / "confusion_matrix.png",
-                              title=f"Confusion matrix – {self.data_name}")
-        plot_reliability(self.metrics["reliability"], self.metrics["ece"], folder / "reliability.png")
-        self.files = [folder / n for n in ("report.json", "report.md", "confusion_matrix.png",
-                                           "reliability.png")]
+        write_text_atomic(folder / "report.json",
+                          json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_text_atomic(folder / "report.md", self.to_markdown())
+        with atomic_path(folder / "confusion_matrix.png") as temp:
+            plot_confusion_matrix(self.metrics["confusion_matrix"], temp,
+                                  title=f"Confusion matrix – {self.data_name}")
+        with atomic_path(folder / "reliability.png") as temp:
+            plot_reliability(self.metrics["reliability"], self.metrics["ece"], temp)
+        self.files = [folder / n for n in REPORT_FILES]
         return self.files
 
 
@@ -240,8 +245,11 @@ def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_co
     """
     from .classifier import Classifier, load
     from .splits import dataset_dict_rows, select_rows
+    from .outputs import refuse_input
     from .training import read_labelled
 
+    if output_dir is not None:
+        refuse_input([Path(output_dir) / n for n in REPORT_FILES], [data])
     classifier = model if isinstance(model, Classifier) else load(model)
     name = Path(data).name if isinstance(data, (str, PathLike)) else type(data).__name__
     optional = tuple(dict.fromkeys([c for c in (group_column, *by, "split") if c]))

@@ -30,7 +30,7 @@ def plot_confusion_matrix(matrix: list[list[int]], path: Path, title: str = "Con
         for j, value in enumerate(row):
             ax.text(j, i, str(value), ha="center", va="center",
                     color="white" if value > peak / 2 else "black")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title.replace("$", r"\$"), fontsize=10)  # '$' would start math markup
     fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})

@@ -7,6 +7,7 @@ import html
 from typing import TYPE_CHECKING
 
 from .labels import LABELS
+from .outputs import md_cell
 
 if TYPE_CHECKING:
     from .auditing import AccountAudit, AuditResult, CheckResult
@@ -76,32 +77,31 @@ def _flagged_md(posts, w, lang) -> list[str]:
     lines = [f"| {w['row']} | {w['label']} | {w['prob']} | {w['principle']} | {w['words']} | {w['text']} |",
              "|---|---|---|---|---|---|"]
     for p in posts:
-        text = _short(p.text).replace("|", "\\|")
-        lines.append(f"| {p.row} | {p.label} | {p.probability:.2f} | {p.principle or ''} | "
-                     f"{', '.join(x for x, _ in p.words)} | {text} |")
+        lines.append(f"| {md_cell(p.row)} | {p.label} | {p.probability:.2f} | {p.principle or ''} | "
+                     f"{md_cell(', '.join(x for x, _ in p.words))} | {md_cell(_short(p.text))} |")
     return lines + [""]
 
 
 def audit_markdown(result: "AuditResult", lang: str = "nl") -> str:
     w = _w(lang)
     lines = [f"# {w['title']}", "",
-             f"{w['model']}: {result.model.get('kind')} · {w['doubt']}: {result.doubt:.2f} · "
+             f"{w['model']}: {md_cell(result.model.get('kind'))} · {w['doubt']}: {result.doubt:.2f} · "
              f"{w['period']}: {result.period}", "", f"## {w['summary']}", "",
              f"| {w['account']} | {w['type']} | {w['posts']} | " + " | ".join(LABELS) +
              f" | {w['n_breaches']} | {w['n_unsure']} |",
              "|---|---|---|" + "---|" * len(LABELS) + "---|---|"]
     for a in result.accounts:
-        lines.append(f"| {a.account} | {a.account_type} | {a.n} | " +
+        lines.append(f"| {md_cell(a.account)} | {a.account_type} | {a.n} | " +
                      " | ".join(f"{a.shares[l]:.0%}" for l in LABELS) +
                      f" | {len(a.breaches)} | {len(a.unsure)} |")
     lines.append("")
     for a in result.accounts:
-        lines += [f"## {a.account} ({w[a.account_type]}, {a.n} {w['posts']})", "",
+        lines += [f"## {md_cell(a.account)} ({w[a.account_type]}, {a.n} {w['posts']})", "",
                   f"### {w['over_time']}", "",
                   f"| {w['period']} | " + " | ".join(LABELS) + " |", "|---|" + "---|" * len(LABELS)]
         for period, counts in a.periods.items():
             total = sum(counts.values())
-            lines.append(f"| {period} | " + " | ".join(f"{counts[l] / total:.0%}" for l in LABELS) + " |")
+            lines.append(f"| {md_cell(period)} | " + " | ".join(f"{counts[l] / total:.0%}" for l in LABELS) + " |")
         lines += ["", f"### {w['breaches']}", ""] + _flagged_md(a.breaches, w, lang)
         if a.account_type == "corporate":
             lines += [f"### {w['unsure']}", ""] + _flagged_md(a.unsure, w, lang)

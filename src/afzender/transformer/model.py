@@ -91,7 +91,9 @@ class TransformerModel:
                     private, use_safetensors=True, local_files_only=True, trust_remote_code=False)
                 tokenizer = AutoTokenizer.from_pretrained(private, local_files_only=True,
                                                           trust_remote_code=False)
-            except Exception as exc:  # transformers raises many types for broken folders
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # many types for broken folders; a Rust panic too
                 raise ModelFileError(f"{target}: cannot load the encoder ({type(exc).__name__}: "
                                      f"{(str(exc).splitlines() or [''])[0][:200]})") from None
         if model.config.num_labels != 3:
