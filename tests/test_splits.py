@@ -138,3 +138,15 @@ def test_dataset_dict_splits(keys):
 def test_compact_rows():
     assert compact_rows(["line 2", "line 3", "line 4", "line 9", "line 7"]) == "line 2-4, 7, 9"
     assert compact_rows([]) == ""
+
+
+def test_hold_out_test_by_account_or_by_row():
+    from afzender.splits import hold_out_test
+
+    rows = _rows(accounts=True)
+    marked, how = hold_out_test(rows, seed=1)
+    test_accounts = {r["account"] for r in marked if r["split"] == "test"}
+    assert test_accounts and not test_accounts & {r["account"] for r in marked if r["split"] == "train"}
+    assert how.startswith("test rows chosen by account") and "split" not in rows[0]
+    marked, how = hold_out_test(_rows(), seed=1)
+    assert sum(r["split"] == "test" for r in marked) == 6 and "by row (no account column)" in how

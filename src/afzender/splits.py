@@ -194,3 +194,17 @@ def dataset_dict_rows(data: Any) -> Any:
             and not hasattr(data, "features"):
         return [{**row, "split": split} for split in data.keys() for row in data[split]]
     return data
+
+
+def hold_out_test(rows: Sequence[dict[str, Any]], *, account_column: str = "account",
+                  fraction: float = DEV_FRACTION, seed: int = 0) -> tuple[list[dict[str, Any]], str]:
+    """Give rows without a split column one: about ``fraction`` of them ``test`` (whole
+    accounts when ``account_column`` names at least :data:`MIN_ACCOUNTS` accounts, else
+    single rows), the rest ``train``. Returns the new rows and how the test rows were chosen.
+    """
+    has_accounts = any(row.get(account_column) not in (None, "") for row in rows)
+    accounts = [row.get(account_column) for row in rows] if has_accounts else None
+    _, held, how = carve(np.arange(len(rows)), accounts, seed, fraction)
+    test = set(held.tolist())
+    marked = [{**row, "split": "test" if i in test else "train"} for i, row in enumerate(rows)]
+    return marked, f"test rows chosen {how}"
