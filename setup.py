@@ -1,6 +1,7 @@
 """Build steps that pyproject.toml cannot express: the optional C scoring core, and
 shipping the default model and the corpus inside the wheel."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -26,7 +27,9 @@ class BuildPyWithModel(build_py):
 
 
 core = ROOT / "src" / "afzender" / "_fastcore.c"
-extensions = [Extension("afzender._fastcore", [str(core.relative_to(ROOT))], optional=True,
+# Optional (pure numpy fallback) unless AFZENDER_REQUIRE_FASTCORE=1, as in CI (.ci/run).
+required = os.environ.get("AFZENDER_REQUIRE_FASTCORE") == "1"
+extensions = [Extension("afzender._fastcore", [str(core.relative_to(ROOT))], optional=not required,
                         extra_compile_args=["-O3", "-ffp-contract=off"])] if core.is_file() else []
 
 setup(cmdclass={"build_py": BuildPyWithModel}, ext_modules=extensions)

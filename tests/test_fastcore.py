@@ -14,7 +14,11 @@ from afzender.features import _SALTS
 from afzender.linear import LinearModel, softmax
 from afzender.text import MAX_CHARS, normalize_joined, prejoin
 
-needs_core = pytest.mark.skipif(linear._fastcore is None, reason="afzender._fastcore is not built")
+# AFZENDER_REQUIRE_FASTCORE=1 (set by .ci/run): a missing or stale C core fails these tests
+# instead of skipping them, so a failed C build cannot leave CI green.
+REQUIRE_CORE = os.environ.get("AFZENDER_REQUIRE_FASTCORE") == "1"
+needs_core = pytest.mark.skipif(linear._fastcore is None and not REQUIRE_CORE,
+                                reason="afzender._fastcore is not built")
 
 TRICKY = [
     "Kijk: https://t.co/abc @USER #Corona!",
@@ -41,6 +45,8 @@ TRICKY = [
 @pytest.fixture(autouse=True)
 def _core_enabled(monkeypatch):
     monkeypatch.delenv("AFZENDER_NO_FASTCORE", raising=False)
+    if REQUIRE_CORE and linear.fastcore() is None:
+        pytest.fail("AFZENDER_REQUIRE_FASTCORE=1 but afzender._fastcore is not built or is stale")
 
 
 def numpy_logits(model: LinearModel, texts: list[str]) -> np.ndarray:
@@ -74,7 +80,7 @@ def test_extension_is_built():
     package = Path(afzender.__file__).parent
     built = [p.name for p in package.iterdir() if p.name.startswith("_fastcore.") and p.suffix != ".c"]
     assert not built, f"afzender._fastcore was built ({built}) but does not import"
-    if os.environ.get("AFZENDER_REQUIRE_FASTCORE") == "1":
+    if REQUIRE_CORE:
         pytest.fail("afzender._fastcore was not compiled")
     pytest.skip("afzender._fastcore did not compile at install time (no C compiler?); "
                 "the numpy path is used")
@@ -180,3 +186,35 @@ def test_any_text_default_model(default_model, texts):
        st.lists(st.integers(1, 8), min_size=1, max_size=4).map(tuple))
 def test_any_text_any_groups(texts, char_ngrams):
     assert_same(random_model(char_ngrams, bits=12), texts)
+
+
+BLOCK_CORE = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "afzender._fastcore":
+            raise ImportError("blocked by the test")
+sys.meta_path.insert(0, Block())
+import pytest
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(os.environ.get("AFZENDER_CORE_BLOCKED") == "1", reason="the inner run")
+@pytest.mark.parametrize("require", ["1", "0"])
+def test_required_core_fails_instead_of_skipping(require, tmp_path):
+    """With AFZENDER_REQUIRE_FASTCORE=1 a missing C core fails every core test (as in CI);
+    without it they are skipped."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AFZENDER_REQUIRE_FASTCORE": require, "AFZENDER_CORE_BLOCKED": "1"}
+    out = subprocess.run([sys.executable, "-c", BLOCK_CORE, __file__, "-q", "-p", "no:cacheprovider",
+                          "-k", "salts or bad_arguments", "-rs"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    summary = out.stdout.strip().splitlines()[-1]
+    if require == "1":
+        assert out.returncode != 0 and "skipped" not in summary, out.stdout[-2000:]
+        assert "2 failed" in summary or "2 error" in summary, summary
+    else:
+        assert out.returncode == 0 and "2 skipped" in summary, out.stdout[-2000:]
