@@ -15,6 +15,8 @@ import afzender
 print(afzender.predict("Op 29 oktober: stem op onze lijsttrekker en word lid!"))
 print(importlib.util.find_spec("sklearn") is None, importlib.util.find_spec("scipy") is None)
 print(sorted(m for m in ("sklearn", "scipy", "torch", "transformers") if m in sys.modules))
+import pathlib
+print((pathlib.Path(afzender.__file__).parent / "py.typed").is_file())
 try:
     afzender.train([("Stem op ons", "partij")] * 9)
 except ImportError as error:
@@ -32,7 +34,8 @@ def test_plain_install_predicts_without_training_extras(tmp_path):
     assert out[0] == "partijpoliticus"
     assert out[1] == "True True"                       # neither installed
     assert out[2] == "[]"                              # nor imported
-    assert out[3].startswith("MissingExtraError") and "pip install 'afzender[train]'" in out[3]
+    assert out[3] == "True"                            # py.typed ships (PEP 561)
+    assert out[4].startswith("MissingExtraError") and "pip install 'afzender[train]'" in out[4]
     cli = subprocess.run([str(env / "bin" / "afzender"), "train", str(ROOT / "tests" / "fixtures" / "accounts.jsonl"),
                           "-o", str(tmp_path / "m")], capture_output=True, text=True, timeout=120)
     assert cli.returncode == 2
