@@ -26,6 +26,7 @@
 #define MIX2 0xC4CEB9FE1A85EC53ULL      /* features._MIX2 */
 #define GOLDEN 0x9E3779B97F4A7C15ULL    /* salt of the i-th group name is i * GOLDEN */
 #define MAX_NGRAM 8
+#define MAX_CHARS 20000  /* text.MAX_CHARS: no post is read further (prejoin has cut it) */
 
 /* 1-based position of each group name in features._SALTS:
    ("char2", "char3", "char4", "char5", "word", "word2", "char1", "char6", "char7", "char8") */
@@ -327,7 +328,7 @@ static PyObject *fastcore_scores(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i == n || codes[i] == 0) {
             if (i - start > longest)
-                longest = i - start;
+                longest = i - start > MAX_CHARS ? MAX_CHARS : i - start;
             start = i + 1;
             n_docs += i < n;
         }
@@ -360,7 +361,8 @@ static PyObject *fastcore_scores(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i < n && codes[i] != 0)
             continue;
-        Py_ssize_t m = normalize_post(codes + start, i - start, wrapped);
+        Py_ssize_t m = normalize_post(codes + start, i - start > MAX_CHARS ? MAX_CHARS : i - start,
+                                      wrapped);
         evidence[doc] = (double)score_post(&model, wrapped, m, word_hash, buckets,
                                            out + doc * model.n_classes);
         doc++;
@@ -417,6 +419,7 @@ PyMODINIT_FUNC PyInit__fastcore(void)
         "char4", 3 * GOLDEN, "char5", 4 * GOLDEN, "char6", 8 * GOLDEN, "char7", 9 * GOLDEN,
         "char8", 10 * GOLDEN, "word", WORD_SALT_INDEX * GOLDEN, "word2", WORD2_SALT_INDEX * GOLDEN);
     if (PyModule_AddIntConstant(module, "API", 2) < 0 ||  /* 2: scores(..., evidence) */
+        PyModule_AddIntConstant(module, "MAX_CHARS", MAX_CHARS) < 0 ||
         salts == NULL || PyModule_AddObject(module, "SALTS", salts) < 0) {
         Py_XDECREF(salts);
         Py_DECREF(module);

@@ -97,25 +97,27 @@ def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
         all three labels, or with ``present_only`` over the labels that occur in the
         truth or the predictions (for subgroups that lack a label).
     """
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, \
-        precision_recall_fscore_support
-
-    y = np.array(label_indices(labels))
+    y = np.array(label_indices(labels), dtype=np.int64)
     pred = proba.argmax(axis=1)
-    classes = list(range(len(LABELS)))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y, pred, labels=classes, zero_division=0)
+    k = len(LABELS)
+    # numpy, not scikit-learn: the same numbers (zero_division=0) without its per-call
+    # overhead, which made a breakdown by 2,000 values take seconds
+    matrix = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+    hits, support, predicted = np.diag(matrix), matrix.sum(axis=1), matrix.sum(axis=0)
+    precision = np.divide(hits, predicted, out=np.zeros(k), where=predicted > 0)
+    recall = np.divide(hits, support, out=np.zeros(k), where=support > 0)
+    f1 = np.divide(2 * hits, support + predicted, out=np.zeros(k), where=support + predicted > 0)
+    averaged = (support + predicted > 0) if present_only else np.ones(k, dtype=bool)
     ece, bins = expected_calibration_error(proba, y)
     result: dict[str, Any] = {
         "n": int(len(y)),
-        "accuracy": round(float(accuracy_score(y, pred)), 4),
-        "macro_f1": round(float(f1_score(y, pred, labels=None if present_only else classes,
-                                         average="macro", zero_division=0)), 4),
+        "accuracy": round(float(hits.sum() / max(len(y), 1)), 4),
+        "macro_f1": round(float(f1[averaged].mean()) if averaged.any() else 0.0, 4),
         "per_class": {label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
                               "f1": round(float(f), 4), "support": int(s)}
                       for label, p, r, f, s in zip(LABELS, precision, recall, f1, support)},
         "per_class_f1": {label: round(float(f), 4) for label, f in zip(LABELS, f1)},
-        "confusion_matrix": confusion_matrix(y, pred, labels=classes).tolist(),
+        "confusion_matrix": matrix.tolist(),
         "ece": round(ece, 4),
         "reliability": bins,
         "share_predicted": {label: round(float((pred == k).mean()), 4)
@@ -270,8 +272,11 @@ def evaluate_model(model: Any, data: Any, *, text_column: str = "text", label_co
 
             raise DataError(f"no column {column!r} to break down by")
         breakdown[column] = {}
-        for value in sorted({str(v) for v in values}):
-            idx = [i for i, v in enumerate(values) if str(v) == value]
+        members: dict[str, list[int]] = {}
+        for i, v in enumerate(values):  # one pass, not one scan per value
+            members.setdefault(str(v), []).append(i)
+        for value in sorted(members):
+            idx = members[value]
             breakdown[column][value] = compute_metrics([labelled.labels[i] for i in idx],
                                                        proba[idx], bootstrap=0, present_only=True)
     info = {k: classifier.metadata.get(k) for k in ("kind", "path", "library_version")}

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 SEPARATOR = "\x00"
-MAX_CHARS = 20_000  # longer posts are cut here before featurisation (documented limit)
+MAX_CHARS = 20_000  # posts are cut here, before and again after NFKC (documented limit)
 
 _NUL = re.compile("\x00")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -41,13 +41,20 @@ def _join(texts: Sequence[str]) -> str:
 
 def prejoin(texts: Sequence[str]) -> str:
     """The whole-batch first steps of :func:`normalize_joined`: cut, join with
-    :data:`SEPARATOR`, replace NUL and lone surrogates, NFKC, lower case.
+    :data:`SEPARATOR`, replace NUL and lone surrogates, NFKC, lower case, cut again.
+
+    NFKC can lengthen a post 18-fold (U+FDFA), so each post is cut at :data:`MAX_CHARS`
+    code points both before and after it: a post never reaches the featuriser longer.
 
     Everything after this is local to each character or post (links, invisible and
     control characters, punctuation, digits, whitespace); the optional C scoring core
     (``afzender._fastcore``) takes this string and does those steps itself.
     """
-    return _nfkc(_join(texts)).lower()
+    normalised = _nfkc(_join(texts))
+    lowered = normalised.lower()
+    if len(lowered) != len(normalised):  # only U+0130 lengthens (to two code points)
+        lowered = SEPARATOR.join(part[:MAX_CHARS] for part in lowered.split(SEPARATOR))
+    return lowered
 
 
 def normalize_joined(texts: Sequence[str]) -> str:
@@ -76,12 +83,13 @@ def _spaced(match: re.Match) -> str:
 
 
 def _nfkc(joined: str) -> str:
-    """NFKC, applied only to the posts that need it (most do not, and it is costly)."""
+    """NFKC, applied only to the posts that need it (most do not, and it is costly); a
+    post that NFKC lengthens is cut at :data:`MAX_CHARS` again, one post at a time."""
     if unicodedata.is_normalized("NFKC", joined):
         return joined
     parts = joined.split(SEPARATOR)
     return SEPARATOR.join(part if unicodedata.is_normalized("NFKC", part)
-                          else unicodedata.normalize("NFKC", part) for part in parts)
+                          else unicodedata.normalize("NFKC", part)[:MAX_CHARS] for part in parts)
 
 
 def normalize(text: str) -> str:
