@@ -156,12 +156,27 @@ def posts_per_second(system, texts, repeats: int = 3) -> float:
 def evaluate(system, sets, rows_test):
     out = {}
     for name, rows in {"corpus test": rows_test, **sets}.items():
-        proba = system.predict_proba([r["text"] for r in rows])
-        metrics = compute_metrics([r["label"] for r in rows], proba,
+        texts = [r["text"] for r in rows]
+        proba = system.predict_proba(texts)
+        metrics = compute_metrics([r["label"] for r in rows], proba, texts=texts,
                                   groups=[r["account"] for r in rows], bootstrap=500, seed=SEED)
         out[name] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1", "macro_f1_ci95",
-                                             "per_class_f1", "ece", "share_predicted")}
+                                             "per_class_f1", "ece", "share_predicted", "ece_by_length")}
+        if name == "corpus test":
+            out[name]["by_language"] = by_language(rows, proba)
     return out
+
+
+def by_language(rows, proba):
+    """Macro-F1 and minister-in-functie recall per language (the corpus's ``lang``)."""
+    result = {}
+    for lang in sorted({r["lang"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["lang"] == lang]
+        m = compute_metrics([rows[i]["label"] for i in idx], proba[idx], bootstrap=0)
+        result[lang] = {"n": m["n"], "macro_f1": m["macro_f1"],
+                        "minister_recall": m["per_class"][LABELS[0]]["recall"],
+                        "minister_support": m["per_class"][LABELS[0]]["support"]}
+    return result
 
 
 def cross_validate(make, rows, folds=5):
@@ -262,6 +277,7 @@ def render(p) -> str:
     for name, r in p["results"].items():
         if "real-2020 all" in r:
             lines.append(f"| {name} | " + " | ".join(f"{r['real-2020 all']['per_class_f1'][l]:.3f}" for l in LABELS) + " |")
+    lines += render_language_and_length(p)
     speeds = {name: r["posts_per_second"] for name, r in p["results"].items() if "posts_per_second" in r}
     if len(speeds) > 1:
         base = speeds.get("afzender default (linear)")
@@ -282,6 +298,33 @@ def render(p) -> str:
               "Seconds per system (training, evaluation and CV): " +
               ", ".join(f"{k}: {v}" for k, v in p["seconds"].items()), ""]
     return "\n".join(lines)
+
+
+def render_language_and_length(p) -> list[str]:
+    """Per-language scores on the corpus test split; ECE by post length per data set."""
+    results = p["results"]
+    langs = sorted({lang for r in results.values() for lang in r["corpus test"].get("by_language", {})})
+    lines = ["", "By language on the corpus test split (macro-F1; recall of minister-in-functie):", "",
+             "| system | " + " | ".join(f"{lang} (n) | {lang} macro-F1 | {lang} minister recall (n)"
+                                        for lang in langs) + " |", "|---|" + "---|---|---|" * len(langs)]
+    for name, r in results.items():
+        cells = r["corpus test"].get("by_language")
+        if cells:
+            lines.append(f"| {name} | " + " | ".join(
+                f"{c['n']} | {c['macro_f1']:.3f} | {c['minister_recall']:.3f} ({c['minister_support']})"
+                for c in (cells[lang] for lang in langs)) + " |")
+    for data in ("corpus test", *(s for s in next(iter(results.values())) if s not in ("corpus test", "cv"))):
+        rows = {name: r[data]["ece_by_length"] for name, r in results.items()
+                if isinstance(r.get(data), dict) and "ece_by_length" in r[data]}
+        if not rows:
+            continue
+        buckets = list(next(iter(rows.values())))
+        lines += ["", f"ECE by post length (characters) on {data}: ECE (posts)", "",
+                  "| system | " + " | ".join(buckets) + " |", "|---|" + "---|" * len(buckets)]
+        for name, cells in rows.items():
+            lines.append(f"| {name} | " + " | ".join(
+                f"{c['ece']:.3f} ({c['n']})" if c["n"] else "–" for c in cells.values()) + " |")
+    return lines
 
 
 if __name__ == "__main__":
