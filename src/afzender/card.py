@@ -123,7 +123,9 @@ Figures come from the command above; they are recomputed whenever the model is r
 ## Limitations
 {_data_limitation(training, metadata.get('metrics', {}))}
 - One text, one label: threads, images, video and the account's history are not seen.
-- Short or context-dependent posts ("Mooi!", a bare link) get the most likely label with
-  a low probability; treat probabilities below about 0.6 as "twijfel".
+- A post without words (a bare link, emoji only) gets the class prior of the training
+  data; a post with few words leans towards it as far as the held-out posts showed short
+  posts to be less certain. Context-dependent posts can still be read wrongly with
+  confidence; treat probabilities below about 0.6 as "twijfel".
 - Posts longer than 20,000 characters are read up to that length.
 """
