@@ -193,6 +193,7 @@ def test_saved_folder_has_ordinary_permissions(saved):
     assert (saved / "weights.safetensors").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.slow
 def test_shipped_model_is_rebuilt_byte_for_byte_from_the_corpus(tmp_path):
     """The documented build (tools/build_model.py) trains on data/corpus.jsonl with seed 0;
     doing the same here must give the shipped weights, byte for byte."""

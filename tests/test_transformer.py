@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def corpus_sample():
     rows = [json.loads(line) for line in open(ROOT / "data" / "corpus.jsonl", encoding="utf-8")]
-    return rows[::12][:240]
+    # "validation" (the Hugging Face name) instead of "dev": both mean dev
+    return [{**r, "split": {"dev": "validation"}.get(r["split"], r["split"])} for r in rows[::12][:240]]
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +33,18 @@ def trained(corpus_sample, tmp_path_factory):
     return model, tmp_path_factory.mktemp("saved") / "model"
 
 
+@pytest.mark.slow  # trains a (tiny) transformer
 def test_train_save_load_predict(trained, corpus_sample):
     model, path = trained
     assert model.kind == "transformer"
     info = model.metadata["training"]
     assert len(info["dev_macro_f1_per_epoch"]) >= 1 and info["n_used"] > 150
+    # test rows are never fitted on; dev is the validation rows
+    counts = {role: sum(r["split"] == role for r in corpus_sample) for role in ("train", "validation", "test")}
+    assert (info["split"]["train"]["n"], info["split"]["dev"]["n"], info["split"]["test"]["n"]) == \
+        (counts["train"], counts["validation"], counts["test"])
+    assert info["n_used"] == counts["train"] + counts["validation"]
+    assert model.metadata["metrics"]["test split"]["n"] == counts["test"]
     model.save(path)
     manifest = json.loads((path / "manifest.json").read_text())
     assert "encoder/model.safetensors" in manifest["files"]
@@ -50,6 +58,7 @@ def test_train_save_load_predict(trained, corpus_sample):
     assert result.explanation and all(w in texts[0].split() for w, _ in result.explanation)
 
 
+@pytest.mark.slow  # trains a (tiny) transformer
 def test_engine_batched_equals_one_by_one(trained, corpus_sample):
     model, _ = trained
     backend = model.backend
@@ -65,6 +74,7 @@ def test_engine_batched_equals_one_by_one(trained, corpus_sample):
     assert np.abs(streamed - batched).max() <= 1e-5
 
 
+@pytest.mark.slow  # trains a (tiny) transformer
 def test_engine_int8_runs(trained, corpus_sample):
     model, _ = trained
     backend = model.backend
@@ -79,6 +89,7 @@ def test_engine_int8_runs(trained, corpus_sample):
         InferenceEngine(backend.model, backend.tokenizer, EngineConfig(precision="fp8"))
 
 
+@pytest.mark.slow  # trains a (tiny) transformer
 def test_transformer_folder_with_pickle_is_refused(trained):
     model, path = trained
     model.save(path)
@@ -90,6 +101,7 @@ def test_transformer_folder_with_pickle_is_refused(trained):
     (path / "encoder" / "pytorch_model.bin").unlink()
 
 
+@pytest.mark.slow  # trains a (tiny) transformer
 def test_transformer_tampered_weights(trained):
     model, path = trained
     model.save(path)
