@@ -153,6 +153,9 @@ def test_parquet_ids_of_any_type(tmp_path, capsys):
     pq.write_table(table([datetime.date(2024, 3, 1)], pa.date32()), path)
     assert main(["predict", "--file", str(path), "--format", "csv"]) == 0
     assert "2024-03-01" in capsys.readouterr().out
+    pq.write_table(table([1.5, float("nan"), float("inf")], pa.float64()), path)
+    assert main(["predict", "--file", str(path)]) == 0  # valid JSON: no bare NaN
+    assert [json.loads(x)["id"] for x in capsys.readouterr().out.splitlines()] == [1.5, None, "inf"]
     pq.write_table(table([b"ok", b"\x00\xff"], pa.binary()), path)
     assert main(["predict", "--file", str(path), "--format", "csv"]) == 2
     err = capsys.readouterr().err

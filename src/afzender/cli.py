@@ -68,6 +68,8 @@ def _plain_id(value: Any, path: Path, number: int, column: str) -> Any:
     import datetime
     import decimal
 
+    if isinstance(value, float) and value in (float("inf"), float("-inf")) or value != value:
+        return None if value != value else str(value)  # JSON has no NaN or infinity
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, decimal.Decimal):
@@ -106,7 +108,7 @@ def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool):
             record["probabilities"] = {k: round(v, 6) for k, v in result.probabilities.items()}
             if explain:
                 record["explanation"] = [[w, round(c, 4)] for w, c in result.explanation or []]
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
     return write
 
 
@@ -276,7 +278,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                           "fits": result.fits, "unsure": result.unsure,
                           "principle": result.principle, "words": result.words,
                           "account_type": result.account_type, "account_type_assumed": assumed},
-                         ensure_ascii=False))
+                         ensure_ascii=False, allow_nan=False))
     else:
         print(result.message(args.lang))
         if assumed:

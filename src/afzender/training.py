@@ -153,9 +153,12 @@ def select_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
     from tqdm.auto import tqdm
 
     from .features import DEFAULT_BITS
-    from .linear import LinearModel
+    from .linear import BITS_RANGE, LinearModel
 
     bits = bits or DEFAULT_BITS
+    if isinstance(bits, bool) or not isinstance(bits, int) or not BITS_RANGE[0] <= bits <= BITS_RANGE[1]:
+        raise ValueError(f"bits must be an integer in {BITS_RANGE[0]}..{BITS_RANGE[1]} (a model "
+                         f"file may not declare more), got {bits!r}")
     if split is None:
         planned = plan_split(data.rows, data.columns, seed)
         split = (planned.train, planned.dev)
