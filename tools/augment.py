@@ -6,15 +6,17 @@ waves (w1–w24, written before the realism brief) get some of these, in the way
 them, without changing what the sender's own words say:
 
 - ``link``: a trailing ``https://t.co/…`` link (or ``(LINK)`` in a post that already uses the
-  anonymised ``@USER`` form), sometimes on its own line; links are judged by the words around
+  anonymised ``@USER`` form); links are judged by the words around
   them (guide rule 4), so the label does not change;
 - ``mention``: a public body or party named in the text is tagged by its public handle
   (``RIVM`` → ``@RIVM``), as real posts tag organisations;
 - ``hashtag``: a topical word already in the text becomes a hashtag (``stikstof`` → ``#stikstof``,
   ``Prinsjesdag`` → ``#Prinsjesdag``);
-- ``reply``: a post by a person is made a reply to an (invented or anonymised) account,
-  ``@handle`` first, as a reply in a thread reads;
-- ``linebreak``: a sentence boundary in a longer post becomes a line break or an empty line.
+- ``reply``: a post by a person is made a reply to one or more (invented or anonymised)
+  accounts, ``@handle`` first, as a reply in a thread reads.
+
+Line breaks are not added: many real posts come from collections that flattened them, and
+the written waves from w25 on already carry as many as real posts do.
 
 Each operation is chosen per post by a hash of its id, so the corpus is rebuilt byte for byte.
 Writers' drafts keep the original texts; ``data/corpus.jsonl`` records in ``augmented`` which
@@ -28,7 +30,7 @@ import re
 
 #: Probability (per eligible post) of each operation, chosen so that the whole corpus comes
 #: close to the aggregate shares of real posts (benchmarks/results/realism.md).
-RATES = {"link": 0.45, "mention": 0.55, "hashtag": 0.40, "reply": 0.12, "linebreak": 0.12}
+RATES = {"link": 0.45, "mention": 0.7, "hashtag": 0.7, "reply": 0.25}
 
 #: Organisations often tagged in real posts, by the name the text uses → their public handle.
 HANDLES = {
@@ -51,14 +53,19 @@ TOPICS = (
     "Koningsdag", "Bevrijdingsdag", "dodenherdenking", "verkiezingen", "Europa", "EU", "NAVO",
     "vaccinatie", "mondkapjes", "avondklok", "lockdown", "armoede", "koopkracht", "natuur",
     "water", "mantelzorg", "ggz", "cultuur", "sport", "OV", "fiets", "Schiphol", "Rotterdam",
-    "Amsterdam", "Utrecht", "Den Haag", "Zeeland", "Limburg", "Friesland", "Twente", "onderwijs",
+    "Amsterdam", "Utrecht", "Den Haag", "Zeeland", "Limburg", "Friesland", "Twente", "Brabant",
+    "Gelderland", "Groningen", "Drenthe", "Overijssel", "Noord-Holland", "Zuid-Holland", "Flevoland",
+    "Prinsjesdag", "formatie", "begroting", "Kamerdebat", "debat", "zorgpremie", "huurders",
+    "studenten", "leraren", "jongeren", "ouderen", "ondernemers", "mkb", "werkgelegenheid", "inflatie",
+    "stikstofcrisis", "coronacrisis", "vaccin", "GGD", "privacy", "AI", "duurzaamheid", "CO2",
+    "gaswinning", "aardbeving", "asielzoekers", "vluchtelingen", "Rusland", "Israël", "Gaza",
+    "Europese Unie", "Brussel", "NAVO-top", "Koningsdag", "Pride", "Keti Koti", "Ramadan",
 )
 _TOPIC = re.compile(r"(?<![#@\w])(" + "|".join(map(re.escape, sorted(set(TOPICS), key=len, reverse=True)))
                     + r")(?!\w)")
 _HANDLE = re.compile(r"(?<![#@\w])(" + "|".join(map(re.escape, sorted(HANDLES, key=len, reverse=True)))
                      + r")(?![\w-])")
 _LINK = re.compile(r"https?://|www\.|\(LINK\)", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“@#])")
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _REPLY_NAMES = ("marieke", "jdevries", "pieter_b", "anouk", "sandervd", "fleur_m", "karim",
                 "ellenb", "bas_janssen", "noortje", "henkdb", "yasmina", "tomvdl", "ria_k",
@@ -86,8 +93,7 @@ def add_link(row: dict) -> str | None:
     if _LINK.search(text):
         return None
     link = "(LINK)" if _anonymised(text) else f"https://t.co/{_token(row['id'])}"
-    separator = "\n" if _draw(row["id"], "link-own-line") < 0.25 else " "
-    return text.rstrip() + separator + link
+    return text.rstrip() + " " + link
 
 
 def add_mention(row: dict) -> str | None:
@@ -102,7 +108,7 @@ def add_hashtag(row: dict) -> str | None:
     match = _TOPIC.search(row["text"])
     if not match:
         return None
-    tag = "#" + match.group(1).replace(" ", "")
+    tag = "#" + re.sub(r"[\s-]", "", match.group(1))
     return row["text"][:match.start()] + tag + row["text"][match.end():]
 
 
@@ -110,25 +116,15 @@ def add_reply(row: dict) -> str | None:
     text = row["text"]
     if row.get("sender_kind") not in PERSON_KINDS or text.lstrip().startswith(("@", ".@")):
         return None
-    name = _REPLY_NAMES[int(_draw(row["id"], "reply-name") * len(_REPLY_NAMES))]
-    handle = "@USER" if _anonymised(text) else f"@{name}"
-    return f"{handle} {text}"
+    # a third of replies go to two or three accounts, as replies in a thread often do
+    count = 1 + int(_draw(row["id"], "reply-count") < 1 / 3) + int(_draw(row["id"], "reply-three") < 0.1)
+    first = int(_draw(row["id"], "reply-name") * len(_REPLY_NAMES))
+    names = [_REPLY_NAMES[(first + 7 * i) % len(_REPLY_NAMES)] for i in range(count)]
+    handles = ["@USER"] * count if _anonymised(text) else [f"@{name}" for name in names]
+    return " ".join(handles) + " " + text
 
 
-def add_linebreak(row: dict) -> str | None:
-    text = row["text"]
-    if len(text) < 120 or "\n" in text:
-        return None
-    boundaries = list(_SENTENCE_END.finditer(text))
-    if not boundaries:
-        return None
-    cut = boundaries[int(_draw(row["id"], "linebreak-where") * len(boundaries))]
-    breaks = "\n\n" if _draw(row["id"], "linebreak-kind") < 0.5 else "\n"
-    return text[:cut.start()] + breaks + text[cut.end():]
-
-
-OPERATIONS = {"mention": add_mention, "hashtag": add_hashtag, "linebreak": add_linebreak,
-              "link": add_link, "reply": add_reply}
+OPERATIONS = {"mention": add_mention, "hashtag": add_hashtag, "link": add_link, "reply": add_reply}
 
 
 def augment(row: dict) -> tuple[str, list[str]]:
