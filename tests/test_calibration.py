@@ -18,7 +18,7 @@ NO_WORDS = ["", "   ", "👍", "https://t.co/abc123", "www.rijksoverheid.nl/x", 
             "@USER ❤️❤️", "👀 (LINK)", "🇳🇱🇳🇱 #", "?! ... 🙏", "\u200b", "@minister @premier"]
 NOT_WORDS = st.lists(st.sampled_from(["👍", "❤️", "🎉", "!", "?", ".", "…", " ", "\n", "@USER",
                                       "@x_1", "#", "@", "(LINK)", "https://t.co/Ab1", "www.x.nl",
-                                      "🇳🇱", "\u200b", "-", "«»", "😡"]), max_size=8).map("".join)
+                                      "🇳🇱", "\u200b", "-", "«»", "😡"]), max_size=8).map(" ".join)
 
 
 def paths():

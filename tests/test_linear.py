@@ -29,11 +29,12 @@ def test_hashes_do_not_depend_on_position():
 
 
 def test_empty_post_gets_the_prior(default_model):
-    backend = default_model.backend
-    expected = np.exp(backend.bias / backend.temperature)
-    expected /= expected.sum()
-    assert np.allclose(default_model.predict_proba(""), expected)
-    assert np.allclose(default_model.predict_proba("   "), expected)
+    prior = default_model.backend.prior
+    label_counts = default_model.metadata["training"]["label_counts"]
+    counts = np.array([label_counts[label] for label in default_model.labels], dtype=float)
+    assert np.allclose(prior, counts / counts.sum())        # the training data's class prior
+    assert np.allclose(default_model.predict_proba(""), prior, rtol=0, atol=1e-12)
+    assert np.allclose(default_model.predict_proba("   "), prior, rtol=0, atol=1e-12)
 
 
 def test_explanation_names_words_of_the_post(default_model):

@@ -239,7 +239,8 @@ class LinearModel:
         if self.prior is not None and self.evidence_k is not None:
             config.update(prior=[float(p) for p in self.prior], evidence_k=float(self.evidence_k),
                           evidence="logits = s * scores / temperature + (1 - s) * log(prior), "
-                                   "s = e / (e + evidence_k), e = words with a letter or digit")
+                                   "s = e / (e + evidence_k), e = words with a letter or digit, "
+                                   "@mentions not counted")
         return config
 
     @classmethod
