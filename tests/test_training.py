@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import afzender
 from afzender import DataError
@@ -123,8 +124,9 @@ def test_two_labels_give_a_working_model(corpus_rows):
     assert model.predict_proba(texts)[:, afzender.LABELS.index("partijpoliticus")].max() < 1e-6
 
 
-def test_c_is_chosen_by_the_one_standard_error_rule_and_recorded(corpus_rows):
-    rows = [r for r in corpus_rows if r["split"] in ("train", "dev")][::20]
+def test_c_is_chosen_by_the_one_standard_error_rule_and_recorded(tiny_rows):
+    # distinct texts, some words dropped, so that dev scores differ between values of C
+    rows = [(" ".join(t.split()[i % 3:]) + f" {i}", l) for i, (t, l) in enumerate(tiny_rows * 4)]
     model = afzender.train(rows, progress=False)
     info = model.metadata["training"]
     scores = {float(c): f1 for c, f1 in info["dev_macro_f1_by_C"].items()}
@@ -139,3 +141,27 @@ def test_c_is_chosen_by_the_one_standard_error_rule_and_recorded(corpus_rows):
     saved = json.loads(json.dumps(model.metadata))  # what the manifest stores
     assert saved["training"]["C_selection"] == rule
     assert afzender.train(rows, progress=False, C=1.0).metadata["training"]["C_selection"] == "given (--C)"
+
+
+def test_one_standard_error_rule_by_hand():
+    from afzender.training import one_standard_error
+
+    scores = {0.125: 0.80, 0.25: 0.84, 0.5: 0.86, 1.0: 0.87}
+    chosen, rule = one_standard_error(scores, 100)
+    # best 0.87 at C=1; SE = sqrt(.87 * .13 / 100) = 0.0336; 0.84 >= 0.8364 > 0.80
+    assert chosen == 0.25 and rule["best_C"] == 1.0 and rule["standard_error"] == pytest.approx(0.0336, abs=1e-4)
+    assert rule["threshold"] == pytest.approx(0.8364, abs=1e-4) and rule["chosen_C"] == 0.25
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from([0.125, 0.25, 0.5, 1.0, 2.0, 4.0]), st.floats(0.0, 1.0),
+                       min_size=1), st.integers(1, 2000))
+def test_one_standard_error_rule_properties(scores, n_dev):
+    from afzender.training import one_standard_error
+
+    chosen, rule = one_standard_error(scores, n_dev)
+    best = max(scores.values())
+    standard_error = np.sqrt(best * (1 - best) / n_dev)
+    assert scores[chosen] >= best - standard_error
+    assert all(score < best - standard_error for c, score in scores.items() if c < chosen)
+    assert chosen <= rule["best_C"] and scores[rule["best_C"]] == best
