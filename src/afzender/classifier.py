@@ -198,7 +198,11 @@ def check_replaceable(target: Path) -> None:
     from .modelfile import CARD, MANIFEST, folder_entries, read_listed_names
 
     resolved = target.resolve()
-    cwd, home = Path.cwd().resolve(), Path.home().resolve()
+    cwd = Path.cwd().resolve()
+    try:
+        home = Path.home().resolve()
+    except (KeyError, RuntimeError):  # no home directory known
+        home = None
     if resolved == cwd or resolved in cwd.parents or resolved == home:
         raise FileExistsError(f"{target}: refusing to save a model over the current directory, "
                               "one of its parents or the home directory; name a new folder")
