@@ -12,7 +12,8 @@ from afzender.text import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = {"id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard",
-          "note", "split"}
+          "note", "confidence", "augmented", "split"}
+OPERATIONS = {"link", "mention", "hashtag", "reply"}
 KINDS = {"corporate-minister-account", "ministry-account", "government-member",
          "member-of-parliament", "party-account", "local-office-holder", "public-body"}
 PLATFORMS = {"x", "mastodon", "bluesky", "instagram", "linkedin", "facebook"}
@@ -42,6 +43,8 @@ def test_schema(rows):
         assert re.fullmatch(r"20(1[7-9]|2[0-6])-\d\d-\d\d", r["date"]), r["id"]
         assert isinstance(r["hard"], bool)
         assert (not r["hard"]) or r["note"].strip(), r["id"]
+        assert r["confidence"] in {"high", "low"}, r["id"]
+        assert set(r["augmented"]) <= OPERATIONS, r["id"]
 
 
 def test_breadth(rows):
@@ -74,7 +77,8 @@ def test_no_duplicates_across_splits(rows):
 
 
 def _runs(text, n=10):
-    words = [w.lower() for w in WORD.findall(text)]
+    """Runs of n words of the sender's writing (links, which augmentation adds, left out)."""
+    words = [w.lower() for w in WORD.findall(re.sub(r"https?://\S+|\(LINK\)", " ", text))]
     return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
@@ -113,3 +117,68 @@ def test_agreement_is_reported():
     assert agreement["n_double_annotated"] == agreement["n_posts"]
     assert 0.6 <= agreement["cohen_kappa"] <= 1.0
     assert agreement["unresolved"] == 0
+
+
+def _drafts():
+    rows = {}
+    for path in (ROOT / "data" / "drafts").glob("w*.jsonl"):
+        for line in open(path, encoding="utf-8"):
+            row = json.loads(line)
+            rows[row["id"]] = row
+    return rows
+
+
+def test_augmentation_keeps_the_senders_words(rows):
+    """Each augmentation keeps the written post's text: a reply only puts handles before it,
+    a link only follows it, and a mention or hashtag only turns one name or topic already
+    in the text into its handle (or ``@USER``) or hashtag."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import augment
+
+    drafts = _drafts()
+    assert sum(bool(r["augmented"]) for r in rows) > 0.4 * sum(
+        int(r["id"].split("-")[0][1:]) <= 24 for r in rows)
+    for r in rows:
+        if int(r["id"].split("-")[0][1:]) >= 25:
+            assert r["text"] == drafts[r["id"]]["text"] and not r["augmented"], r["id"]
+            continue
+        row = {**drafts[r["id"]], "id": r["id"]}
+        original = row["text"]
+        if (new := augment.add_reply(row)) is not None:
+            assert re.fullmatch(r"(@\w+ ){1,3}", new[: len(new) - len(original)]) and new.endswith(original)
+        if (new := augment.add_link(row)) is not None:
+            assert re.fullmatch(r" (https://t\.co/\w{10}|\(LINK\))", new[len(original.rstrip()):])
+        if (new := augment.add_mention(row)) is not None:
+            pairs = [*augment.HANDLES.items(), *((name, "@USER") for name in augment.HANDLES)]
+            assert _one_swap(original, new, pairs), r["id"]
+        if (new := augment.add_hashtag(row)) is not None:
+            pairs = [(t, "#" + re.sub(r"[\s-]", "", t)) for t in augment.TOPICS]
+            assert _one_swap(original, new, pairs), r["id"]
+
+
+def _one_swap(original: str, new: str, pairs) -> bool:
+    """Whether ``new`` is ``original`` with one ``old`` replaced by its ``replacement``."""
+    start = next((i for i, (a, b) in enumerate(zip(original, new)) if a != b), len(original))
+    return any(original[start:].startswith(old) and new[start:].startswith(replacement)
+               and original[start + len(old):] == new[start + len(replacement):]
+               for old, replacement in pairs)
+
+
+def test_augmentation_is_reproducible(rows):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from augment import augment
+
+    drafts = _drafts()
+    for r in rows:
+        if int(r["id"].split("-")[0][1:]) <= 24:
+            assert augment({**drafts[r["id"]], "id": r["id"]}) == (r["text"], r["augmented"]), r["id"]
+
+
+def test_confidence_follows_writers_and_second_annotators(rows):
+    counts = Counter((int(r["id"].split("-")[0][1:]) >= 25, r["confidence"]) for r in rows)
+    assert counts[(True, "low")] / (counts[(True, "low")] + counts[(True, "high")]) > 0.2
+    assert counts[(False, "low")] > 0

@@ -61,10 +61,12 @@ TOPICS = (
     "gaswinning", "aardbeving", "asielzoekers", "vluchtelingen", "Rusland", "Israël", "Gaza",
     "Europese Unie", "Brussel", "NAVO-top", "Koningsdag", "Pride", "Keti Koti", "Ramadan",
 )
+# a name or topic standing alone: not inside a word, a handle or a hashtag, and without a
+# suffix ("GGD'en", "EU-landen"), which a tag would tear off
 _TOPIC = re.compile(r"(?<![#@\w])(" + "|".join(map(re.escape, sorted(set(TOPICS), key=len, reverse=True)))
-                    + r")(?!\w)")
+                    + r")(?![\w'’-])")
 _HANDLE = re.compile(r"(?<![#@\w])(" + "|".join(map(re.escape, sorted(HANDLES, key=len, reverse=True)))
-                     + r")(?![\w-])")
+                     + r")(?![\w'’-])")
 _LINK = re.compile(r"https?://|www\.|\(LINK\)", re.I)
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _REPLY_NAMES = ("marieke", "jdevries", "pieter_b", "anouk", "sandervd", "fleur_m", "karim",
