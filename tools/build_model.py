@@ -24,12 +24,14 @@ REAL = ROOT.parent / "shared" / "data"
 
 
 def real_sets() -> dict[str, list[dict]]:
+    """Every real dev file: all posts, and those both annotators were sure of."""
     sets: dict[str, list[dict]] = {}
-    dev = REAL / "real-2020-dev.jsonl"
-    if dev.is_file():
-        rows = [json.loads(line) for line in open(dev, encoding="utf-8")]
-        sets["real-2020-dev (all)"] = rows
-        sets["real-2020-dev (confidence high)"] = [r for r in rows if r.get("confidence") == "high"]
+    for name in ("real-2020-dev", "real-2017-2024-dev"):
+        path = REAL / f"{name}.jsonl"
+        if path.is_file():
+            rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+            sets[f"{name} (all)"] = rows
+            sets[f"{name} (confidence high)"] = [r for r in rows if r.get("confidence") == "high"]
     party = REAL / "real-party-accounts-dev.jsonl"
     if party.is_file():
         sets["real-party-accounts-dev"] = [json.loads(line) for line in open(party, encoding="utf-8")]
