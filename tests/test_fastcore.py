@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import afzender
-from afzender import linear
+from afzender.backends.linear import model as linear
 from afzender.features import _SALTS
-from afzender.linear import LinearModel, softmax
+from afzender.backends.linear.model import LinearModel
+from afzender.calibration import softmax
 from afzender.text import MAX_CHARS, normalize_joined, prejoin
 
 # AFZENDER_REQUIRE_FASTCORE=1 (set by .ci/run): a missing or stale C core fails these tests

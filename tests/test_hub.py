@@ -53,7 +53,7 @@ def test_cli_train_with_unreachable_hub_exits_2_quickly(empty_cache, tmp_path, m
                                              f"Lekker fietsen {i},prive\n" for i in range(3)))
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "afzender.cli", "train", str(data), "-o",
-                          str(tmp_path / "m"), "--model", "transformer", "--base-model",
+                          str(tmp_path / "m"), "--kind", "transformer", "--base-model",
                           "someorg/not-here"], capture_output=True, text=True)
     assert time.perf_counter() - started < 40
     assert out.returncode == 2

@@ -10,7 +10,7 @@ import pytest
 
 import afzender
 from afzender.errors import DataError
-from afzender.io import csv_separator, iter_file_rows, read_table, sniff_separator
+from afzender.inputs.tables import csv_separator, iter_file_rows, read_table, sniff_separator
 
 POSTS = ["Stem op 17 maart op onze partij!", "Het kabinet trekt 300 miljoen uit voor de jeugdzorg.",
          "Heerlijk gefietst met de kinderen."]

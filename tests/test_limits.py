@@ -8,7 +8,7 @@ import pytest
 
 import afzender
 from afzender import classifier as classifier_module
-from afzender import linear
+from afzender.backends.linear import model as linear
 from afzender.text import MAX_CHARS, normalize_joined, prejoin
 
 EXPANDING = "\ufdfa"  # NFKC turns this one code point into 18
@@ -115,7 +115,8 @@ def test_spawn_pool_after_transformer_inference_finishes(tmp_path):
 
 # ------------------------------------------------------ 15. evaluate --by is fast
 def test_breakdown_by_many_values_is_fast_and_right(default_model, tmp_path):
-    from afzender.evaluation import evaluate_model
+    from afzender.evaluation.metrics import compute_metrics
+    from afzender.evaluation.report import evaluate_model
 
     labels = list(afzender.LABELS)
     rows = [{"text": f"Stem op ons {i}" if i % 3 else f"Het kabinet besluit {i}",
@@ -125,9 +126,9 @@ def test_breakdown_by_many_values_is_fast_and_right(default_model, tmp_path):
     assert time.perf_counter() - start < 10
     groups = report.breakdown["group"]
     assert len(groups) == 2000
-    slow = afzender.evaluation.compute_metrics([rows[5]["label"], rows[2005]["label"]],
-                                               default_model.predict_proba([rows[5]["text"], rows[2005]["text"]]),
-                                               bootstrap=0, present_only=True)
+    slow = compute_metrics([rows[5]["label"], rows[2005]["label"]],
+                           default_model.predict_proba([rows[5]["text"], rows[2005]["text"]]),
+                           bootstrap=0, present_only=True)
     for key in ("n", "accuracy", "macro_f1"):
         assert groups["5"][key] == slow[key]
     json.dumps(report.to_dict())

@@ -2,6 +2,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from afzender.features import occurrences
+from afzender.labels import LABELS
 from afzender.text import normalize_joined
 
 POSTS = ["Het kabinet neemt maatregelen.", "", "Stem VVD!", "  ", "🎉🎉", "x" * 3000,
@@ -31,7 +32,7 @@ def test_hashes_do_not_depend_on_position():
 def test_empty_post_gets_the_prior(default_model):
     prior = default_model.backend.prior
     label_counts = default_model.metadata["training"]["label_counts"]
-    counts = np.array([label_counts[label] for label in default_model.labels], dtype=float)
+    counts = np.array([label_counts[label] for label in LABELS], dtype=float)
     assert np.allclose(prior, counts / counts.sum())        # the training data's class prior
     assert np.allclose(default_model.predict_proba(""), prior, rtol=0, atol=1e-12)
     assert np.allclose(default_model.predict_proba("   "), prior, rtol=0, atol=1e-12)

@@ -168,7 +168,7 @@ def test_extreme_ensemble_head_is_refused(tiny_model, tmp_path):
 @pytest.fixture()
 def nan_model(monkeypatch):
     """The shipped model with a backend that gives NaN (as a model with 1e308 weights did)."""
-    from afzender.linear import LinearModel
+    from afzender.backends.linear.model import LinearModel
 
     monkeypatch.setattr(LinearModel, "predict_proba", lambda self, texts: np.full((len(texts), 3), np.nan))
 

@@ -1,4 +1,4 @@
-"""Train/dev/test roles (afzender.splits): test rows are never fitted on, whatever the
+"""Train/dev/test roles (afzender.inputs.splits): test rows are never fitted on, whatever the
 split column holds and whatever the backend; the metadata names every row's role."""
 
 import hashlib
@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import afzender
 from afzender import DataError
-from afzender.splits import compact_rows, plan_split
+from afzender.inputs.splits import compact_rows, plan_split
 
 from conftest import TINY
 
@@ -96,9 +96,9 @@ def test_dev_is_carved_by_row_without_accounts_and_says_so():
 
 def test_carved_dev_holds_whole_accounts():
     rows = _rows(_train_test, accounts=True)
-    import afzender.training as training
+    from afzender.inputs.labelled import read_labelled
 
-    labelled = training.read_labelled(rows)
+    labelled = read_labelled(rows)
     split = plan_split(labelled.rows, labelled.columns, seed=0)
     accounts = labelled.columns["account"]
     assert not {accounts[i] for i in split.train} & {accounts[i] for i in split.dev}
@@ -143,7 +143,7 @@ def test_compact_rows():
 
 
 def test_hold_out_test_by_account_or_by_row():
-    from afzender.splits import hold_out_test
+    from afzender.inputs.splits import hold_out_test
 
     rows = _rows(accounts=True)
     marked, how = hold_out_test(rows, seed=1)

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 import afzender
 from afzender import DataError
-from afzender.training import DataWarning
+from afzender.errors import DataWarning
 
 
 def _as_dicts(rows):
@@ -144,7 +144,7 @@ def test_c_is_chosen_by_the_one_standard_error_rule_and_recorded(tiny_rows):
 
 
 def test_one_standard_error_rule_by_hand():
-    from afzender.training import one_standard_error
+    from afzender.backends.linear.fit import one_standard_error
 
     scores = {0.125: 0.80, 0.25: 0.84, 0.5: 0.86, 1.0: 0.87}
     chosen, rule = one_standard_error(scores, 100)
@@ -157,7 +157,7 @@ def test_one_standard_error_rule_by_hand():
 @given(st.dictionaries(st.sampled_from([0.125, 0.25, 0.5, 1.0, 2.0, 4.0]), st.floats(0.0, 1.0),
                        min_size=1), st.integers(1, 2000))
 def test_one_standard_error_rule_properties(scores, n_dev):
-    from afzender.training import one_standard_error
+    from afzender.backends.linear.fit import one_standard_error
 
     chosen, rule = one_standard_error(scores, n_dev)
     best = max(scores.values())

@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
+from .audit.accounts import audit_accounts
+from .audit.check import check_draft
+from .audit.results import AuditResult, CheckResult
 from .classifier import Classifier, Result, default_classifier, load
 from .errors import DataError, ModelFileError
+from .evaluation.report import EvaluationReport, evaluate_model
 from .labels import LABELS
 from .mapping import map_fn
 from .training import train
@@ -45,22 +49,16 @@ def classify(texts: str | Iterable[str], *, explain: bool = False,
     return default_classifier().classify(texts, explain=explain, column=column)
 
 
-def evaluate(model: Classifier | str | None, data: Any, **options: Any):
-    """Evaluate a model on labelled data; see :func:`afzender.evaluation.evaluate_model`."""
-    from .evaluation import evaluate_model
-
+def evaluate(model: Classifier | str | None, data: Any, **options: Any) -> EvaluationReport:
+    """Evaluate a model on labelled data; see :func:`afzender.evaluation.report.evaluate_model`."""
     return evaluate_model(model, data, **options)
 
 
-def audit(data: Any, **options: Any):
-    """Audit accounts for mixing; see :func:`afzender.auditing.audit_accounts`."""
-    from .auditing import audit_accounts
-
+def audit(data: Any, **options: Any) -> AuditResult:
+    """Audit accounts for mixing; see :func:`afzender.audit.accounts.audit_accounts`."""
     return audit_accounts(data, **options)
 
 
-def check(text: str, **options: Any):
-    """Check a draft against an account type; see :func:`afzender.auditing.check_draft`."""
-    from .auditing import check_draft
-
+def check(text: str, **options: Any) -> CheckResult:
+    """Check a draft against an account type; see :func:`afzender.audit.check.check_draft`."""
     return check_draft(text, **options)

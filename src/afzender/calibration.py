@@ -13,6 +13,9 @@ evidence gets the prior exactly, and a post with few words leans towards it. ``T
 short posts are as confident as they are accurate there. A model without ``prior`` and
 ``k`` (an older model file) is scaled by the temperature alone, as before.
 
+Also the shared maths of every backend: :func:`softmax`, :func:`log_softmax`,
+:func:`log_loss` and the plain temperature (:func:`fit_temperature`).
+
 Prediction needs numpy only; fitting imports scipy.
 """
 
@@ -21,6 +24,40 @@ from __future__ import annotations
 import numpy as np
 
 K_BOUNDS = (1e-3, 1e3)  # the fitted evidence constant k stays in this range
+TEMPERATURE_RANGE = (1e-2, 1e2)  # a calibration temperature outside this is not plausible
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax (computed in place on a shifted copy)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=1, keepdims=True)
+    return shifted
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise log of :func:`softmax`, computed stably."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def log_loss(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of ``y`` under ``softmax(logits)``."""
+    return float(-log_softmax(logits)[np.arange(len(y)), y].mean())
+
+
+def can_calibrate(y_dev: np.ndarray) -> bool:
+    """Whether held-out labels ``y_dev`` can fit a calibration: at least two labels."""
+    return len(set(np.asarray(y_dev).tolist())) > 1
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the log loss of ``softmax(logits / T)`` on ``y``."""
+    from scipy.optimize import minimize_scalar
+
+    result = minimize_scalar(lambda log_t: log_loss(logits / np.exp(log_t), y), bounds=(-3, 3),
+                             method="bounded")
+    return float(np.exp(result.x))
 
 
 def evidence_share(evidence: np.ndarray, k: float) -> np.ndarray:
@@ -69,8 +106,6 @@ def fit_calibration(raw: np.ndarray, evidence: np.ndarray, y: np.ndarray,
         ``(T, k)``, ``T`` in ``exp(±3)`` and ``k`` in :data:`K_BOUNDS`.
     """
     from scipy.optimize import minimize
-
-    from .training import fit_temperature, log_loss
 
     def loss(params: np.ndarray) -> float:
         t, k = np.exp(params)

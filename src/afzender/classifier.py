@@ -1,4 +1,5 @@
-"""The :class:`Classifier`: one protocol over the linear and transformer backends."""
+"""The :class:`Classifier`: one protocol over every backend, and :func:`load` through the
+backend registry."""
 
 from __future__ import annotations
 
@@ -7,28 +8,21 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from ._once import Once
-from ._version import __version__
+from .backends import Backend
+from .backends.registry import model_class
 from .errors import ModelFileError
-from .io import as_text_list, iter_batches
+from .inputs.posts import as_text_list, iter_batches
 from .labels import LABELS
-from .modelfile import read_model_folder, write_manifest
+from .modelfile import (CARD, MANIFEST, folder_entries, manifest_for, read_listed_names,
+                        read_model_folder, write_manifest)
 
 DEFAULT_BATCH = 4096
 EXPLAIN_CHUNK = 128  # posts explained per call (bounded memory)
-
-
-class Backend(Protocol):
-    kind: str
-
-    def predict_proba(self, texts: list[str]) -> np.ndarray: ...
-    def explain(self, texts: list[str], top: int = 8) -> list[list[tuple[str, float]]]: ...
-    def save(self, folder: Path) -> list[str]: ...
-    def manifest_config(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -67,8 +61,6 @@ class Classifier:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.metadata.setdefault("kind", backend.kind)
         self.metadata["labels"] = list(LABELS)
-
-    labels: tuple[str, ...] = LABELS
 
     @property
     def kind(self) -> str:
@@ -171,10 +163,8 @@ class Classifier:
         staging.mkdir()
         try:
             files = self.backend.save(staging)
-            manifest = {key: value for key, value in self.metadata.items()
-                        if key not in ("path", "files", "format", "format_version")}
-            manifest.update(kind=self.kind, labels=list(LABELS), library_version=__version__,
-                            config=self.backend.manifest_config())
+            manifest = manifest_for(self.metadata, kind=self.kind,
+                                    config=self.backend.manifest_config())
             self.metadata = {**write_manifest(staging, manifest, files), "path": str(target)}
             (staging / "README.md").write_text(card or model_card(self.metadata), encoding="utf-8")
             _ordinary_permissions(staging)
@@ -195,8 +185,6 @@ def check_replaceable(target: Path) -> None:
     FileExistsError
         Naming ``target`` and why; nothing is deleted.
     """
-    from .modelfile import CARD, MANIFEST, folder_entries, read_listed_names
-
     resolved = target.resolve()
     cwd = Path.cwd().resolve()
     try:
@@ -282,21 +270,7 @@ def load(path: str | Path | None = None) -> Classifier:
     """
     folder = read_model_folder(default_model_path() if path is None else path)
     manifest = folder.manifest
-    if manifest["kind"] == "linear":
-        from .linear import LinearModel
-
-        backend: Backend = LinearModel.load(folder)
-    elif manifest["kind"] == "ensemble":
-        from .ensemble import EnsembleModel
-
-        backend = EnsembleModel.load(folder)
-    else:
-        try:
-            from .transformer.model import TransformerModel
-        except ImportError as exc:
-            raise ModelFileError(f"{folder.path}: a transformer model needs the optional extra: "
-                                 f"pip install 'afzender[transformer]' ({exc})") from None
-        backend = TransformerModel.load(folder)
+    backend: Backend = model_class(manifest["kind"], folder.path / MANIFEST).load(folder)
     return Classifier(backend, {**manifest, "path": str(folder.path)})
 
 
@@ -306,3 +280,10 @@ _default: Once[Classifier] = Once(lambda: load(None))
 def default_classifier() -> Classifier:
     """The shipped model, loaded once on first use (thread-safe)."""
     return _default.get()
+
+
+def as_classifier(model: Classifier | str | Path | None) -> Classifier:
+    """``model`` itself, the model folder it names, or (``None``) the shipped model."""
+    if isinstance(model, Classifier):
+        return model
+    return default_classifier() if model is None else load(model)

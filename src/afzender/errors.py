@@ -48,3 +48,7 @@ def require_extra(extra: str, purpose: str) -> None:
     if missing:
         raise MissingExtraError(f"{purpose} needs {', '.join(missing)}, which a light install "
                                 f"leaves out: pip install 'afzender[{extra}]'")
+
+
+class DataWarning(UserWarning):
+    """Training data has a problem that does not stop training (the rows are named)."""

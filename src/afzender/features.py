@@ -20,7 +20,6 @@ import numpy as np
 from .text import SEPARATOR
 
 CHAR_NGRAMS: tuple[int, ...] = (3, 4, 5)
-GROUPS: tuple[str, ...] = tuple(f"char{n}" for n in CHAR_NGRAMS) + ("word", "word2")
 DEFAULT_BITS = 20
 
 _P = np.uint64(0x100000001B3)          # odd multiplier of the polynomial hash

@@ -21,10 +21,12 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
+from ._version import __version__
+from .calibration import TEMPERATURE_RANGE
 from .errors import ModelFileError
 from .labels import LABELS
 
@@ -32,7 +34,6 @@ FORMAT = "afzender-model"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CARD = "README.md"
-KINDS = ("linear", "transformer", "ensemble")
 FORBIDDEN = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".py", ".joblib")
 MAX_MANIFEST_BYTES = 1 << 20   # 1 MiB of JSON
 MAX_DEPTH = 16                 # nesting of JSON objects and arrays in the manifest
@@ -48,7 +49,37 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_manifest(folder: Path, manifest: dict[str, Any], files: list[str]) -> dict[str, Any]:
+class Manifest(TypedDict, total=False):
+    """``manifest.json``: what :func:`write_manifest` writes and :func:`read_model_folder`
+    returns (after checking the header: format, version, labels, files)."""
+
+    format: str                    # always FORMAT
+    format_version: int            # FORMAT_VERSION
+    kind: str                      # a kind of afzender.backends.registry
+    labels: list[str]              # afzender.LABELS
+    library_version: str           # the afzender that wrote it
+    files: dict[str, str]          # file name (relative, '/') -> SHA-256
+    config: dict[str, Any]         # the backend's own (Backend.manifest_config)
+    command: str                   # the command that made it
+    seed: int
+    training: dict[str, Any]       # data, split, selection, calibration
+    metrics: dict[str, Any]        # {data set: metrics} on held-out data
+
+
+#: Keys that belong to a written folder, not to a model in memory.
+FOLDER_KEYS = ("path", "files", "format", "format_version")
+
+
+def manifest_for(metadata: dict[str, Any], *, kind: str, config: dict[str, Any]) -> Manifest:
+    """The manifest of a model with ``metadata`` (a Classifier's) and a backend ``config``,
+    before its files are hashed by :func:`write_manifest`."""
+    manifest: dict[str, Any] = {key: value for key, value in metadata.items()
+                                if key not in FOLDER_KEYS}
+    manifest.update(kind=kind, labels=list(LABELS), library_version=__version__, config=config)
+    return manifest  # type: ignore[return-value]
+
+
+def write_manifest(folder: Path, manifest: Manifest | dict[str, Any], files: list[str]) -> Manifest:
     """Record the hash of each of ``files`` (relative to ``folder``) and write the manifest."""
     manifest = {**manifest, "format": FORMAT, "format_version": FORMAT_VERSION,
                 "files": {name: sha256_file(folder / name) for name in sorted(files)}}
@@ -66,7 +97,7 @@ class ModelFolder:
     """
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     blobs: dict[str, bytes] = field(repr=False)
 
     def read(self, name: str) -> bytes:
@@ -187,7 +218,7 @@ def _check_contents(folder: Path, listed: set[str]) -> None:
                              "manifest lists with their hashes")
 
 
-def _check_header(manifest: Any, where: Path) -> dict[str, Any]:
+def _check_header(manifest: Any, where: Path) -> Manifest:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelFileError(f"{where}: not an afzender model manifest")
     version = manifest.get("format_version")
@@ -195,7 +226,7 @@ def _check_header(manifest: Any, where: Path) -> dict[str, Any]:
         raise ModelFileError(f"{where}: format version {version!r} is not supported "
                              f"(this afzender reads version {FORMAT_VERSION}); upgrade afzender "
                              "or retrain the model")
-    if manifest.get("kind") not in KINDS:
+    if not isinstance(manifest.get("kind"), str):
         raise ModelFileError(f"{where}: unknown model kind {manifest.get('kind')!r}")
     if list(manifest.get("labels", [])) != list(LABELS):
         raise ModelFileError(f"{where}: labels {manifest.get('labels')!r} differ from "
@@ -294,6 +325,11 @@ def check_number(value: Any, where: str, low: float, high: float, *, integer: bo
         kind = "an integer" if integer else "a number"
         raise ModelFileError(f"{where} must be {kind} in {low:g}..{high:g}, got {value!r:.40}")
     return value
+
+
+def check_temperature(value: Any, where: str) -> float:
+    """A calibration temperature from a model file, in :data:`TEMPERATURE_RANGE`."""
+    return float(check_number(value, where, *TEMPERATURE_RANGE))
 
 
 def check_finite(where: Path, limit: float, **arrays: np.ndarray) -> None:

@@ -4,13 +4,15 @@ inline SVG charts (no scripts, no network), and terminal messages. Dutch and Eng
 from __future__ import annotations
 
 import html
+from importlib.resources import files
+from string import Template
 from typing import TYPE_CHECKING
 
-from .labels import LABELS
-from .outputs import md_cell
+from ..labels import LABELS
+from ..outputs import md_cell
 
-if TYPE_CHECKING:
-    from .auditing import AccountAudit, AuditResult, CheckResult
+if TYPE_CHECKING:  # plain functions over results; the result classes call them
+    from .results import AccountAudit, AuditResult, CheckResult, FlaggedPost
 
 COLOURS = {"minister-in-functie": "#1f5fa8", "partijpoliticus": "#d0541c", "privépersoon": "#6a9f3a"}
 
@@ -164,12 +166,13 @@ def audit_html(result: "AuditResult", lang: str = "nl") -> str:
         if a.account_type == "corporate":
             body += f"<h3>{w['unsure']} ({len(a.unsure)})</h3>{_flagged_html(a.unsure, w)}"
         sections.append(body + "</section>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
-             "table{border-collapse:collapse;width:100%;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}"
-             "section{margin-bottom:2.5em}")
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{w['title']}</title><style>{style}</style></head><body>"
-            f"<h1>{w['title']}</h1><p>{w['model']}: {html.escape(str(result.model.get('kind')))} · "
-            f"{w['doubt']}: {result.doubt:.2f} · {w['period']}: {result.period}</p>"
-            + "".join(sections) + "</body></html>\n")
+    page = Template(_template("audit.html"))
+    return page.substitute(
+        lang=lang, title=w["title"], style=_template("audit.css").strip(),
+        header=f"{w['model']}: {html.escape(str(result.model.get('kind')))} · "
+               f"{w['doubt']}: {result.doubt:.2f} · {w['period']}: {result.period}",
+        sections="".join(sections)).rstrip("\n") + "\n"
+
+
+def _template(name: str) -> str:
+    return (files(__package__) / "templates" / name).read_text(encoding="utf-8")

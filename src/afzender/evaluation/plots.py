@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .labels import LABELS
+from ..labels import LABELS
 
 
 def _pyplot():

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import DataError
+from ..errors import DataError
 
 SPLITS = ("train", "dev", "test")
 
 
 def corpus_path() -> Path:
     """Where the corpus lies: inside the installed package, else the source checkout."""
-    packaged = Path(__file__).parent / "_corpus" / "corpus.jsonl"
+    packaged = Path(__file__).parents[1] / "_corpus" / "corpus.jsonl"
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "corpus.jsonl"
+    return Path(__file__).resolve().parents[3] / "data" / "corpus.jsonl"
 
 
 def load_corpus(path: str | Path | None = None):
@@ -31,7 +31,7 @@ def load_corpus(path: str | Path | None = None):
     """
     from datasets import Dataset, DatasetDict
 
-    from .io import iter_file_rows
+    from .tables import iter_file_rows
 
     path = Path(path) if path is not None else corpus_path()
     if not path.is_file():

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 SPLIT_ROLES = {"train": "train", "dev": "dev", "validation": "dev", "test": "test"}
 MIN_ACCOUNTS = 5

@@ -1,6 +1,5 @@
-"""Reading posts from any source, with validation that names the row or index.
+"""Tabular input, read with validation that names the row.
 
-Prediction input: a ``str`` (one post) or any iterable of ``str``.
 Tabular input (training, evaluation, files): a path to CSV/TSV, JSONL or Parquet, a
 ``datasets.Dataset`` or ``DatasetDict``, a pandas ``DataFrame``, a list of dicts, or a list
 of ``(text, label)`` pairs.
@@ -9,9 +8,7 @@ of ``(text, label)`` pairs.
 from __future__ import annotations
 
 import csv
-import itertools
 import json
-import math
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +17,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from ..errors import DataError
 
 Rows = dict[str, list[Any]]
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
@@ -45,81 +42,6 @@ def csv_separator(sep: str | None) -> Iterator[None]:
         _CSV_SEPARATOR.reset(token)
 
 
-def check_text(value: object, index: int) -> str:
-    """Return ``value`` if it is a post, else raise a ``TypeError`` naming ``index``.
-
-    Empty and whitespace-only strings are valid posts (they get the model's prior).
-    ``None``, bytes, numbers and pandas' ``NaN`` are not: the caller must decide what a
-    missing post means.
-    """
-    if isinstance(value, str):
-        return value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise TypeError(f"texts[{index}] is missing ({value!r}); every post must be a str "
-                        "(use '' for an empty post)")
-    if isinstance(value, (bytes, bytearray)):
-        raise TypeError(f"texts[{index}] is bytes; decode it first, e.g. value.decode('utf-8')")
-    raise TypeError(f"texts[{index}] is {type(value).__name__}, expected str")
-
-
-def as_text_list(texts: str | Iterable[str], column: str | None = None) -> tuple[list[str], bool]:
-    """Validate prediction input; return the posts and whether a single str was given.
-
-    A pandas ``DataFrame`` or a ``datasets.Dataset`` needs ``column``, the name of its
-    text column (iterating over a DataFrame would give its column names).
-
-    Raises
-    ------
-    TypeError
-        Not a str or iterable of str (naming the bad index); a table without
-        ``column``; ``column`` for something that is not a table.
-    DataError
-        ``column`` is not a column of the table.
-    """
-    table = _table_kind(texts)
-    if table:
-        names = list(texts.columns) if table == "DataFrame" else list(texts.column_names)
-        if column is None:
-            raise TypeError(f"texts is a {table}; pass the name of its text column, e.g. "
-                            f"column={str(names[0]) if names else 'text'!r} (columns: "
-                            f"{', '.join(map(repr, names[:20])) or 'none'})")
-        if column not in names:
-            raise DataError(f"the {table} has no column {column!r}; columns: "
-                            f"{', '.join(map(repr, names[:20])) or 'none'}")
-        texts = list(texts[column])
-    elif column is not None:
-        raise TypeError(f"column= is for a pandas DataFrame or a datasets.Dataset, not for "
-                        f"{type(texts).__name__}")
-    if isinstance(texts, str):
-        return [texts], True
-    if isinstance(texts, (bytes, bytearray)) or not isinstance(texts, Iterable):
-        raise TypeError(f"texts must be a str or an iterable of str, not {type(texts).__name__}")
-    return [check_text(value, i) for i, value in enumerate(texts)], False
-
-
-def _table_kind(value: object) -> str | None:
-    """``"DataFrame"`` or ``"Dataset"`` for a pandas DataFrame or a ``datasets.Dataset``
-    (recognised without importing either library), else None."""
-    module = type(value).__module__
-    if module.startswith("pandas") and hasattr(value, "columns") and hasattr(value, "iloc"):
-        return "DataFrame"
-    if module.startswith("datasets") and hasattr(value, "column_names") and hasattr(value, "features"):
-        return "Dataset"
-    return None
-
-
-def iter_batches(texts: Iterable[str], batch_size: int) -> Iterator[list[str]]:
-    """Validated batches of at most ``batch_size`` posts from any iterable, lazily."""
-    if isinstance(texts, str):
-        raise TypeError("predict_iter takes an iterable of posts, not a single str")
-    iterator = iter(texts)
-    offset = 0
-    while batch := list(itertools.islice(iterator, batch_size)):
-        yield [check_text(value, offset + i) for i, value in enumerate(batch)]
-        offset += len(batch)
-
-
-# --------------------------------------------------------------------------- tables
 
 def _open_error(path: Path) -> DataError:
     if not path.exists():

@@ -13,17 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import calibrated_logits, class_prior, evidence_share
-from .errors import ModelFileError
-from .explain import merge_by_word
-from .features import (CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences,
-                       word_spans)
-from .labels import LABELS
-from .modelfile import ModelFolder, check_finite, check_number, save_arrays
-from .text import SEPARATOR, normalize_joined, prejoin
+from ...calibration import calibrated_logits, class_prior, evidence_share, softmax
+from ...errors import ModelFileError
+from ...features import (CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences,
+                         word_spans)
+from ...labels import LABELS
+from ...modelfile import ModelFolder, check_finite, check_number, check_temperature, save_arrays
+from ...text import SEPARATOR, normalize_joined, prejoin
+from ..explain import merge_by_word
 
 try:  # optional C scoring core, compiled by setup.py when a compiler is available
-    from . import _fastcore
+    from ... import _fastcore
 except ImportError:  # pragma: no cover - depends on the build
     _fastcore = None
 
@@ -31,7 +31,6 @@ WEIGHTS = "weights.safetensors"
 N_CLASSES = len(LABELS)
 SPLIT_ABOVE = 2000  # batches with more posts are scored by two threads (C core only)
 BITS_RANGE = (8, 24)            # log2 of the hashed feature space a model file may declare
-TEMPERATURE_RANGE = (1e-2, 1e2)  # a calibration temperature outside this is not plausible
 MAX_WEIGHT = 1e4                # largest |weight| or |bias| a model file may hold
 
 
@@ -43,13 +42,6 @@ def fastcore() -> ModuleType | None:
     if getattr(_fastcore, "API", 1) < 2:  # a stale build without the evidence count
         return None
     return _fastcore
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    np.exp(shifted, out=shifted)
-    shifted /= shifted.sum(axis=1, keepdims=True)
-    return shifted
 
 
 def class_arrays(classifier: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -69,11 +61,6 @@ def class_arrays(classifier: Any) -> tuple[np.ndarray, np.ndarray]:
     weights[classifier.classes_] = coef
     bias[classifier.classes_] = intercept
     return weights, bias
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 @dataclass
@@ -247,13 +234,12 @@ class LinearModel:
     def load(cls, model: ModelFolder, config: dict[str, Any] | None = None) -> "LinearModel":
         """The linear model of a verified folder (``config``: the manifest's, or the linear
         part of an ensemble's). Ranges are checked: :data:`BITS_RANGE`,
-        :data:`TEMPERATURE_RANGE`, n-gram lengths 1..8, finite weights of magnitude at
+        :data:`~afzender.calibration.TEMPERATURE_RANGE`, n-gram lengths 1..8, finite weights of magnitude at
         most :data:`MAX_WEIGHT`."""
         config = dict(model.manifest.get("config") or {} if config is None else config)
         where = f"{model.path}: config"
         bits = check_number(config.get("bits"), f"{where}.bits", *BITS_RANGE, integer=True)
-        temperature = check_number(config.get("temperature"), f"{where}.temperature",
-                                   *TEMPERATURE_RANGE)
+        temperature = check_temperature(config.get("temperature"), f"{where}.temperature")
         char_ngrams = config.get("char_ngrams")
         if not (isinstance(char_ngrams, list) and len(char_ngrams) <= 8 and all(
                 isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 8 for n in char_ngrams)):

@@ -1,0 +1,21 @@
+"""The backends behind :class:`~afzender.Classifier`: the protocol they follow and
+:mod:`.registry`, the one list of kinds. Each kind is a folder (``linear/``, ...) with
+``model.py`` (prediction, load, save) and ``fit.py`` (training)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class Backend(Protocol):
+    """What :class:`~afzender.Classifier` needs of a fitted model."""
+
+    kind: str
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray: ...
+    def explain(self, texts: list[str], top: int = 8) -> list[list[tuple[str, float]]]: ...
+    def save(self, folder: Path) -> list[str]: ...
+    def manifest_config(self) -> dict[str, Any]: ...
