@@ -3,12 +3,13 @@ backend registry."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -18,8 +19,15 @@ from .backends.registry import model_class
 from .errors import ModelFileError
 from .inputs.posts import as_text_list, iter_batches
 from .labels import LABELS
-from .modelfile import (CARD, MANIFEST, folder_entries, manifest_for, read_listed_names,
-                        read_model_folder, write_manifest)
+from .modelfile import (
+    CARD,
+    MANIFEST,
+    folder_entries,
+    manifest_for,
+    read_listed_names,
+    read_model_folder,
+    write_manifest,
+)
 
 DEFAULT_BATCH = 4096
 EXPLAIN_CHUNK = 128  # posts explained per call (bounded memory)
@@ -87,12 +95,24 @@ class Classifier:
         proba = self._proba(posts)
         return proba[0] if single else proba
 
+    @overload
+    def predict(self, texts: str, *, column: str | None = None) -> str: ...  # type: ignore[overload-overlap]
+    @overload
+    def predict(self, texts: Iterable[str], *, column: str | None = None) -> list[str]: ...
+
     def predict(self, texts: str | Iterable[str], *, column: str | None = None) -> str | list[str]:
         """The label of each post (a single label for a single str); ``texts`` and
         ``column`` as for :meth:`predict_proba`."""
         posts, single = as_text_list(texts, column)
         labels = [LABELS[i] for i in self._proba(posts).argmax(axis=1)]
         return labels[0] if single else labels
+
+    @overload
+    def classify(self, texts: str, *, explain: bool = False, top: int = 8,  # type: ignore[overload-overlap]
+                 column: str | None = None) -> Result: ...
+    @overload
+    def classify(self, texts: Iterable[str], *, explain: bool = False, top: int = 8,
+                 column: str | None = None) -> list[Result]: ...
 
     def classify(self, texts: str | Iterable[str], *, explain: bool = False, top: int = 8,
                  column: str | None = None) -> Result | list[Result]:
@@ -191,7 +211,7 @@ def check_replaceable(target: Path) -> None:
         home = Path.home().resolve()
     except (KeyError, RuntimeError):  # no home directory known
         home = None
-    if resolved == cwd or resolved in cwd.parents or resolved == home:
+    if resolved in (cwd, home) or resolved in cwd.parents:
         raise FileExistsError(f"{target}: refusing to save a model over the current directory, "
                               "one of its parents or the home directory; name a new folder")
     if target.is_symlink() or (target.exists() and not target.is_dir()):
@@ -259,7 +279,7 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parents[2] / "models" / "default"
 
 
-def load(path: str | Path | None = None) -> Classifier:
+def load(path: str | os.PathLike[str] | None = None) -> Classifier:
     """Load a model folder (``None``: the shipped default model).
 
     Raises
@@ -268,7 +288,7 @@ def load(path: str | Path | None = None) -> Classifier:
         The folder is missing, damaged, tampered with or of an unknown format. Nothing
         in the folder is executed or unpickled.
     """
-    folder = read_model_folder(default_model_path() if path is None else path)
+    folder = read_model_folder(default_model_path() if path is None else Path(path))
     manifest = folder.manifest
     backend: Backend = model_class(manifest["kind"], folder.path / MANIFEST).load(folder)
     return Classifier(backend, {**manifest, "path": str(folder.path)})
@@ -282,7 +302,7 @@ def default_classifier() -> Classifier:
     return _default.get()
 
 
-def as_classifier(model: Classifier | str | Path | None) -> Classifier:
+def as_classifier(model: Classifier | str | os.PathLike[str] | None) -> Classifier:
     """``model`` itself, the model folder it names, or (``None``) the shipped model."""
     if isinstance(model, Classifier):
         return model

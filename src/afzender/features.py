@@ -13,7 +13,7 @@ n-grams occur once in a post, yet linear in the occurrences, so scoring stays on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class Occurrences:
     starts: np.ndarray | None = None
     ends: np.ndarray | None = None
     # Number of evidence words of each post (see :func:`evidence_words`), float64.
-    evidence: np.ndarray | None = None
+    evidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 POWERS_CACHED = 1 << 21  # power tables up to this length are kept (2 x 16 MiB); longer are not
@@ -202,7 +202,7 @@ def occurrences(joined: str, bits: int = DEFAULT_BITS, *, char_ngrams: tuple[int
     )
 
 
-def feature_matrix(occ: Occurrences, bits: int = DEFAULT_BITS):  # noqa: D401
+def feature_matrix(occ: Occurrences, bits: int = DEFAULT_BITS):
     """The straightforward sparse form of ``occ``: a ``(n_docs, 2**bits)`` CSR matrix.
 
     Used for training (scikit-learn) and as the reference the fast scorer is tested

@@ -85,7 +85,7 @@ def write_manifest(folder: Path, manifest: Manifest | dict[str, Any], files: lis
                 "files": {name: sha256_file(folder / name) for name in sorted(files)}}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
                                               sort_keys=True) + "\n", encoding="utf-8")
-    return manifest
+    return manifest  # type: ignore[return-value]
 
 
 @dataclass
@@ -236,7 +236,7 @@ def _check_header(manifest: Any, where: Path) -> Manifest:
         raise ModelFileError(f"{where}: lists no weight files")
     if len(files) > MAX_FILES:
         raise ModelFileError(f"{where}: lists {len(files)} files, more than {MAX_FILES}")
-    return manifest
+    return manifest  # type: ignore[return-value]
 
 
 def read_model_folder(folder: str | Path) -> ModelFolder:

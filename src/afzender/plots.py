@@ -1,8 +1,8 @@
-"""Deprecated: PNG plots moved to :mod:`afzender.evaluation.plots`. This name stays for one
-release; using it warns."""
+"""Deprecated for one release: the PNG plots moved to :mod:`afzender.evaluation.plots`. Using a
+name here warns."""
 
 from ._deprecated import moved
 
 __getattr__ = moved(__name__, {
-    'afzender.evaluation.plots': ('plot_confusion_matrix', 'plot_reliability'),
+    "afzender.evaluation.plots": ("plot_confusion_matrix", "plot_reliability"),
 })

@@ -1,8 +1,9 @@
-"""Deprecated: Renderings of audits moved to :mod:`afzender.audit.render`. This name stays for one
-release; using it warns."""
+"""Deprecated for one release: the renderings of audits moved to :mod:`afzender.audit.render`.
+Using a name here warns."""
 
 from ._deprecated import moved
 
 __getattr__ = moved(__name__, {
-    'afzender.audit.render': ('COLOURS', 'WORDS', 'check_message', 'audit_markdown', 'shares_svg', 'audit_html'),
+    "afzender.audit.render": ("COLOURS", "WORDS", "check_message", "audit_markdown", "shares_svg",
+                              "audit_html"),
 })

@@ -64,7 +64,7 @@ class AfzenderClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.options = options
 
-    def fit(self, X: Sequence[str], y: Sequence[Any]) -> "AfzenderClassifier":
+    def fit(self, X: Sequence[str], y: Sequence[Any]) -> AfzenderClassifier:
         """Train on posts ``X`` with labels ``y``."""
         texts = _posts(X)
         labels = list(y)
@@ -103,7 +103,7 @@ class AfzenderClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classifier_")
         return self.classifier_
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True

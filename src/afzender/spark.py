@@ -23,8 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from .classifier import Classifier
-from .mapping import (EXPLANATION, PREDICTED, PROBABILITIES, PROBABILITY, MissingPost, label_columns,
-                      model_folder, worker_model)
+from .mapping import (
+    EXPLANATION,
+    PREDICTED,
+    PROBABILITIES,
+    PROBABILITY,
+    MissingPost,
+    label_columns,
+    model_folder,
+    worker_model,
+)
 
 ON_NULL = ("error", "null")
 
@@ -79,9 +87,7 @@ def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathL
     df.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
 
     def label_batches(batches: Iterator[Any]) -> Iterator[Any]:
-        from pyspark import TaskContext
-
-        from pyspark import SparkFiles
+        from pyspark import SparkFiles, TaskContext
 
         classifier = worker_model(SparkFiles.get(source) if source else None)
         context = TaskContext.get()

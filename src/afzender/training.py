@@ -19,8 +19,8 @@ from .backends.registry import check_options, fit_function, spec
 from .classifier import Classifier
 from .errors import require_extra
 from .evaluation.metrics import compute_metrics
-from .inputs.corpus import corpus_path
 from .inputs import labelled as _labelled
+from .inputs.corpus import corpus_path
 from .inputs.splits import Split, dataset_dict_rows, plan_split
 from .modelfile import sha256_file
 
@@ -106,8 +106,8 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
     return classifier
 
 
-def _metadata(labelled: _labelled.LabelledData, fitted: _labelled.LabelledData, split: Split, source: dict[str, Any],
-              seed: int, command: str | None, info: dict[str, Any]) -> dict[str, Any]:
+def _metadata(labelled: _labelled.LabelledData, fitted: _labelled.LabelledData, split: Split,
+              source: dict[str, Any], seed: int, command: str | None, info: dict[str, Any]) -> dict[str, Any]:
     """The model's metadata before evaluation: the command, the data and its split, and what
     the backend's fit reported."""
     excluded = {reason: len(rows) for reason, rows in labelled.excluded.items()}

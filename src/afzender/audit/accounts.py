@@ -17,7 +17,6 @@ from ..labels import LABELS
 from .results import AccountAudit, AuditResult, FlaggedPost
 from .rules import ACCOUNT_TYPES, ALLOWED, DEFAULT_DOUBT, breached, check_type
 
-
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y", "%Y-%m-%dT%H:%M:%S",
                  "%Y-%m-%d %H:%M:%S", "%d/%m/%Y")
 
@@ -70,7 +69,8 @@ def read_account_types(source: str | Path) -> dict[str, str]:
 
 
 def audit_accounts(data: Any, *, account_type: str | dict[str, str] | Path | None = None,
-                   model: Classifier | str | Path | None = None, text_column: str = "text", account_column: str = "account",
+                   model: Classifier | str | Path | None = None, text_column: str = "text",
+                   account_column: str = "account",
                    date_column: str = "date", type_column: str = "account_type",
                    period: str = "month", doubt: float = DEFAULT_DOUBT) -> AuditResult:
     """Audit the posts of one or more accounts for mixing.
@@ -102,7 +102,7 @@ def audit_accounts(data: Any, *, account_type: str | dict[str, str] | Path | Non
     if isinstance(account_type, (str, Path)) and str(account_type) not in ACCOUNT_TYPES:
         account_type = read_account_types(account_type)
     table = read_table(data, [text_column, account_column],
-                       optional=[c for c in ("id", date_column, type_column)])
+                       optional=["id", date_column, type_column])
     rows = [str(r) for r in table["_row"]]
     texts = require_texts(table[text_column], rows, text_column)
     accounts = [str(a) for a in table[account_column]]

@@ -12,7 +12,7 @@ from ..labels import LABELS
 from ..outputs import md_cell
 
 if TYPE_CHECKING:  # plain functions over results; the result classes call them
-    from .results import AccountAudit, AuditResult, CheckResult, FlaggedPost
+    from .results import AccountAudit, AuditResult, CheckResult
 
 COLOURS = {"minister-in-functie": "#1f5fa8", "partijpoliticus": "#d0541c", "privépersoon": "#6a9f3a"}
 
@@ -25,7 +25,8 @@ WORDS = {
         "unsure": "Twijfel (onder de drempel, niet als overtreding geteld)",
         "none": "geen", "row": "rij", "label": "label", "prob": "kans", "words": "doorslaggevende woorden",
         "principle": "principe", "text": "tekst", "doubt": "twijfeldrempel", "model": "model",
-        "summary": "Samenvatting", "n_breaches": "overtredingen", "n_unsure": "twijfel", "fits": "Past bij een {type} account.",
+        "summary": "Samenvatting", "n_breaches": "overtredingen", "n_unsure": "twijfel",
+        "fits": "Past bij een {type} account.",
         "mismatch": "Past NIET bij een {type} account: raakt aan het principe '{principle}'.",
         "unsure_note": "Let op: het model twijfelt (kans {p:.2f}); laat iemand meelezen.",
         "capacity": "Voorspelde hoedanigheid",
@@ -38,7 +39,8 @@ WORDS = {
         "unsure": "Unsure (below the threshold, not counted as breaches)",
         "none": "none", "row": "row", "label": "label", "prob": "probability", "words": "words that drove it",
         "principle": "principle", "text": "text", "doubt": "doubt threshold", "model": "model",
-        "summary": "Summary", "n_breaches": "breaches", "n_unsure": "unsure", "fits": "Fits a {type} account.",
+        "summary": "Summary", "n_breaches": "breaches", "n_unsure": "unsure",
+        "fits": "Fits a {type} account.",
         "mismatch": "Does NOT fit a {type} account: touches the principle '{principle}'.",
         "unsure_note": "Note: the model is unsure (probability {p:.2f}); ask a colleague to read along.",
         "capacity": "Predicted capacity",
@@ -52,7 +54,7 @@ def _w(lang: str) -> dict[str, str]:
     return WORDS[lang]
 
 
-def check_message(result: "CheckResult", lang: str = "nl") -> str:
+def check_message(result: CheckResult, lang: str = "nl") -> str:
     w = _w(lang)
     kind = w[result.account_type].split(" ")[0]
     lines = [f"{w['capacity']}: {result.label}",
@@ -81,10 +83,10 @@ def _flagged_md(posts, w, lang) -> list[str]:
     for p in posts:
         lines.append(f"| {md_cell(p.row)} | {p.label} | {p.probability:.2f} | {p.principle or ''} | "
                      f"{md_cell(', '.join(x for x, _ in p.words))} | {md_cell(_short(p.text))} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
-def audit_markdown(result: "AuditResult", lang: str = "nl") -> str:
+def audit_markdown(result: AuditResult, lang: str = "nl") -> str:
     w = _w(lang)
     lines = [f"# {w['title']}", "",
              f"{w['model']}: {md_cell(result.model.get('kind'))} · {w['doubt']}: {result.doubt:.2f} · "
@@ -103,14 +105,15 @@ def audit_markdown(result: "AuditResult", lang: str = "nl") -> str:
                   f"| {w['period']} | " + " | ".join(LABELS) + " |", "|---|" + "---|" * len(LABELS)]
         for period, counts in a.periods.items():
             total = sum(counts.values())
-            lines.append(f"| {md_cell(period)} | " + " | ".join(f"{counts[l] / total:.0%}" for l in LABELS) + " |")
-        lines += ["", f"### {w['breaches']}", ""] + _flagged_md(a.breaches, w, lang)
+            lines.append(f"| {md_cell(period)} | "
+                         + " | ".join(f"{counts[l] / total:.0%}" for l in LABELS) + " |")
+        lines += ["", f"### {w['breaches']}", "", *_flagged_md(a.breaches, w, lang)]
         if a.account_type == "corporate":
-            lines += [f"### {w['unsure']}", ""] + _flagged_md(a.unsure, w, lang)
+            lines += [f"### {w['unsure']}", "", *_flagged_md(a.unsure, w, lang)]
     return "\n".join(lines) + "\n"
 
 
-def shares_svg(audit: "AccountAudit", width: int = 640, height: int = 220) -> str:
+def shares_svg(audit: AccountAudit, width: int = 640, height: int = 220) -> str:
     """A stacked bar per period (label shares), as an inline SVG element."""
     periods = list(audit.periods.items())
     left, bottom, top = 40, 40, 10
@@ -154,7 +157,7 @@ def _flagged_html(posts, w) -> str:
             f"<th>{w['principle']}</th><th>{w['words']}</th><th>{w['text']}</th></tr>{rows}</table>")
 
 
-def audit_html(result: "AuditResult", lang: str = "nl") -> str:
+def audit_html(result: AuditResult, lang: str = "nl") -> str:
     w = _w(lang)
     sections = []
     for a in result.accounts:

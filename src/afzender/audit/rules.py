@@ -25,7 +25,7 @@ def check_type(value: Any, where: str) -> str:
     if value not in ACCOUNT_TYPES:
         raise ValueError(f"{where}: account type must be one of {', '.join(ACCOUNT_TYPES)}, "
                          f"got {value!r}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def breached(label: str, account_type: str) -> str | None:

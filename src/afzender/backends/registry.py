@@ -88,7 +88,7 @@ def model_class(kind: str, where: object) -> Any:
 
 def fit_function(kind: str) -> Callable[..., tuple[Any, dict[str, Any]]]:
     """The fit function of ``kind`` (imports the backend)."""
-    return _resolve(spec(kind).fit)  # type: ignore[no-any-return]
+    return _resolve(spec(kind).fit)
 
 
 def fit_options(kind: str) -> set[str]:

@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"afzender: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except BaseException as exc:  # noqa: BLE001 - MemoryError, a Rust panic (pyo3's
+    except BaseException as exc:
         # PanicException derives from BaseException): still one line and exit 2
-        if isinstance(exc, (SystemExit, GeneratorExit)) or not isinstance(exc, MemoryError) \
-                and type(exc).__name__ != "PanicException":
+        if isinstance(exc, (SystemExit, GeneratorExit)) or (not isinstance(exc, MemoryError) \
+                and type(exc).__name__ != "PanicException"):
             raise
         if args.debug:
             traceback.print_exc()

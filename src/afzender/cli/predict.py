@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from ..classifier import Classifier, Result
 from ..errors import DataError
@@ -53,7 +53,7 @@ def _plain_id(value: Any, path: Path, number: int, column: str) -> Any:
     import datetime
     import decimal
 
-    if isinstance(value, float) and value in (float("inf"), float("-inf")) or value != value:
+    if (isinstance(value, float) and value in (float("inf"), float("-inf"))) or value != value:
         return None if value != value else str(value)  # JSON has no NaN or infinity
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
@@ -65,7 +65,7 @@ def _plain_id(value: Any, path: Path, number: int, column: str) -> Any:
                     f"({value!r:.40}); ids must be text or numbers")
 
 
-def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool) -> Writer:
+def _writer(fmt: str, out: IO[str], with_id: bool, explain: bool) -> Writer:
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(["row", *(["id"] if with_id else []), "label",
@@ -74,7 +74,7 @@ def _writer(fmt: str, out: TextIO, with_id: bool, explain: bool) -> Writer:
         def write(row: int, ident: Any, text: str, result: Result) -> None:
             writer.writerow([row, *([csv_cell(ident)] if with_id else []), result.label,
                              *(f"{result.probabilities[label]:.6f}" for label in LABELS),
-                             *([csv_cell(" ".join(w for w, _ in result.explanation))]
+                             *([csv_cell(" ".join(w for w, _ in result.explanation or []))]
                                if explain else [])])
     elif fmt == "text":
         def write(row: int, ident: Any, text: str, result: Result) -> None:
@@ -122,7 +122,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _classify_all(model: Classifier, posts: Iterator[tuple[int, Any, str]], out: TextIO, fmt: str,
+def _classify_all(model: Classifier, posts: Iterator[tuple[int, Any, str]], out: IO[str], fmt: str,
                   with_id: bool, total: int, args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
@@ -131,7 +131,8 @@ def _classify_all(model: Classifier, posts: Iterator[tuple[int, Any, str]], out:
                disable=total < PROGRESS_MIN_ROWS, mininterval=0.5)
     batch: list[tuple[int, Any, str]] = []
     count = 0
-    for count, item in enumerate(posts, 1):
+    for item in posts:
+        count += 1
         batch.append(item)
         if len(batch) == BATCH:
             _flush(model, batch, write, args.explain, bar)

@@ -15,6 +15,7 @@ from ..errors import DataError
 from ..training import train
 from .common import add_sep
 
+
 def _named_paths(values: list[str]) -> dict[str, str]:
     named = {}
     for value in values or []:

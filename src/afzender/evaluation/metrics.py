@@ -107,7 +107,7 @@ def compute_metrics(labels: Sequence[str], proba: np.ndarray, *,
     averaged = (support + predicted > 0) if present_only else np.ones(k, dtype=bool)
     ece, bins = expected_calibration_error(proba, y)
     result: dict[str, Any] = {
-        "n": int(len(y)),
+        "n": len(y),
         "accuracy": round(float(hits.sum() / max(len(y), 1)), 4),
         "macro_f1": round(float(f1[averaged].mean()) if averaged.any() else 0.0, 4),
         "per_class": {label: {"precision": round(float(p), 4), "recall": round(float(r), 4),

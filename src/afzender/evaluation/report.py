@@ -62,7 +62,8 @@ class EvaluationReport:
                  "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
         for label in LABELS:
             c = m["per_class"][label]
-            lines.append(f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
+            lines.append(f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} "
+                         f"| {c['support']} |")
         lines += ["", "Confusion matrix (rows: true, columns: predicted):", "",
                   "| | " + " | ".join(LABELS) + " |", "|---|" + "---|" * len(LABELS)]
         for label, row in zip(LABELS, m["confusion_matrix"]):
@@ -98,7 +99,8 @@ class EvaluationReport:
         return self.files
 
 
-def evaluate_model(model: Classifier | str | PathLike[str] | None, data: Any, *, text_column: str = "text", label_column: str = "label",
+def evaluate_model(model: Classifier | str | Path | None, data: Any, *,
+                   text_column: str = "text", label_column: str = "label",
                    group_column: str | None = "account", by: Sequence[str] = (),
                    output_dir: Any = None, bootstrap: int = 1000, seed: int = 0,
                    split: str | None = None) -> EvaluationReport:

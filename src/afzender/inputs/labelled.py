@@ -64,7 +64,8 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
     rows = [str(r) for r in table["_row"]]
     labels = normalize_labels(table[label_column], rows)
     texts = require_texts(table[text_column], rows, text_column)
-    keep, empty = [], []
+    keep: list[int] = []
+    empty: list[int] = []
     for index, text in enumerate(texts):
         (keep if text.strip() else empty).append(index)
     extra = {name: table[name] for name in optional if name in table}

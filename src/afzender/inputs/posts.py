@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from ..errors import DataError
 
@@ -67,7 +68,8 @@ def as_text_list(texts: str | Iterable[str], column: str | None = None) -> tuple
     """
     table = _table_kind(texts)
     if table:
-        names = list(texts.columns) if table == "DataFrame" else list(texts.column_names)
+        frame: Any = texts
+        names = list(frame.columns) if table == "DataFrame" else list(frame.column_names)
         if column is None:
             raise TypeError(f"texts is a {table}; pass the name of its text column, e.g. "
                             f"column={str(names[0]) if names else 'text'!r} (columns: "
@@ -75,7 +77,7 @@ def as_text_list(texts: str | Iterable[str], column: str | None = None) -> tuple
         if column not in names:
             raise DataError(f"the {table} has no column {column!r}; columns: "
                             f"{', '.join(map(repr, names[:20])) or 'none'}")
-        texts = list(texts[column])
+        texts = list(frame[column])
     elif column is not None:
         raise TypeError(f"column= is for a pandas DataFrame or a datasets.Dataset, not for "
                         f"{type(texts).__name__}")

@@ -120,7 +120,7 @@ class Split:
         described: dict[str, Any] = {"source": self.source, "dev_from": self.dev_from}
         for role in ("train", "dev", "test"):
             index = getattr(self, role)
-            described[role] = {"n": int(len(index)), "rows": compact_rows([rows[i] for i in index])}
+            described[role] = {"n": len(index), "rows": compact_rows([rows[i] for i in index])}
         return described
 
 
@@ -192,7 +192,7 @@ def dataset_dict_rows(data: Any) -> Any:
     (in key order, so ``index`` rows count through the splits one after the other)."""
     if type(data).__module__.startswith("datasets") and hasattr(data, "keys") \
             and not hasattr(data, "features"):
-        return [{**row, "split": split} for split in data.keys() for row in data[split]]
+        return [{**row, "split": split} for split in data for row in data[split]]
     return data
 
 

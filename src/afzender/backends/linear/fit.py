@@ -57,6 +57,7 @@ def select_linear(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray
     chosen, rule = one_standard_error(scores, len(dev_idx)) if scores and not C else (grid[0], None)
     probe = models[chosen]
     if can_calibrate(y[dev_idx]):
+        assert probe.prior is not None  # LinearModel.fit sets it
         raw, evidence = probe.raw_scores(dev_texts)
         probe.temperature, probe.evidence_k = fit_calibration(raw, evidence, y[dev_idx], probe.prior)
     info = {"C": chosen, "dev_macro_f1": round(scores[chosen], 4) if scores else None,

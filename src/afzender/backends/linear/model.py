@@ -15,15 +15,14 @@ import numpy as np
 
 from ...calibration import calibrated_logits, class_prior, evidence_share, softmax
 from ...errors import ModelFileError
-from ...features import (CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences,
-                         word_spans)
+from ...features import CHAR_NGRAMS, DEFAULT_BITS, Occurrences, feature_matrix, occurrences, word_spans
 from ...labels import LABELS
 from ...modelfile import ModelFolder, check_finite, check_number, check_temperature, save_arrays
 from ...text import SEPARATOR, normalize_joined, prejoin
 from ..explain import merge_by_word
 
 try:  # optional C scoring core, compiled by setup.py when a compiler is available
-    from ... import _fastcore
+    from ... import _fastcore  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on the build
     _fastcore = None
 
@@ -87,7 +86,7 @@ class LinearModel:
     # ------------------------------------------------------------------ training
     @classmethod
     def fit(cls, texts: list[str], y: np.ndarray, *, C: float = 8.0, bits: int = DEFAULT_BITS,
-            char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> "LinearModel":
+            char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> LinearModel:
         """Fit multinomial logistic regression (L2, lbfgs) on IDF-weighted hashed features."""
         from sklearn.linear_model import LogisticRegression
 
@@ -231,7 +230,7 @@ class LinearModel:
         return config
 
     @classmethod
-    def load(cls, model: ModelFolder, config: dict[str, Any] | None = None) -> "LinearModel":
+    def load(cls, model: ModelFolder, config: dict[str, Any] | None = None) -> LinearModel:
         """The linear model of a verified folder (``config``: the manifest's, or the linear
         part of an ensemble's). Ranges are checked: :data:`BITS_RANGE`,
         :data:`~afzender.calibration.TEMPERATURE_RANGE`, n-gram lengths 1..8, finite weights of magnitude at
