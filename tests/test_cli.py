@@ -201,3 +201,27 @@ def test_train_help_explains_the_one_standard_error_rule():
     text = " ".join(run("train", "--help").stdout.split())
     assert "one-standard-error rule" in text and "SMALLEST C" in text
     assert "test' are never trained on" in text
+
+
+def test_train_kind_choices_come_from_the_registry_and_model_is_a_deprecated_alias():
+    import warnings as _warnings
+
+    from afzender.backends.registry import KINDS
+    from afzender.cli import build_parser
+    from afzender.cli.train import _kind
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "d.csv", "-o", "m", "--kind", "ensemble"])
+    assert _kind(args) == "ensemble"
+    assert _kind(parser.parse_args(["train", "d.csv", "-o", "m"])) == "linear"
+    args = parser.parse_args(["train", "d.csv", "-o", "m", "--model", "transformer"])
+    with pytest.warns(FutureWarning, match="--kind transformer"):
+        assert _kind(args) == "transformer"
+    args = parser.parse_args(["train", "d.csv", "-o", "m", "--kind", "linear", "--model", "ensemble"])
+    with pytest.raises(ValueError, match="disagree"), _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        _kind(args)
+    train_parser = next(a for a in parser._subparsers._group_actions[0].choices.values()
+                        if a.prog.endswith("train"))
+    kind_action = next(a for a in train_parser._actions if "--kind" in a.option_strings)
+    assert tuple(kind_action.choices) == KINDS
