@@ -77,7 +77,7 @@ def measure(name: str, repeats: int) -> dict:
               "peak_rss_mb": peak_rss_mb()}
     real = real_sets().get("real-2020 all")
     if real:
-        from afzender.evaluation import compute_metrics
+        from afzender.evaluation.metrics import compute_metrics
 
         metrics = compute_metrics([r["label"] for r in real],
                                   system.predict_proba([r["text"] for r in real]), bootstrap=0)
