@@ -38,6 +38,8 @@ def real_sets() -> dict[str, list[dict]]:
     if (SHARED / "real-party-accounts-dev.jsonl").is_file():
         sets["party accounts"] = read_jsonl(SHARED / "real-party-accounts-dev.jsonl")
     if (SHARED / "real-2017-2024-dev.jsonl").is_file():
+        sets["real-2017-2024"] = read_jsonl(SHARED / "real-2017-2024-dev.jsonl")
+    if (SHARED / "real-2017-2024-dev.jsonl").is_file():
         sets["real-2017-2024 all"] = read_jsonl(SHARED / "real-2017-2024-dev.jsonl")
     return sets
 
