@@ -42,7 +42,7 @@ def train_transformer(data, train_idx: np.ndarray, dev_idx: np.ndarray, *, seed:
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
                               get_linear_schedule_with_warmup)
 
-    from ..training import fit_temperature
+    from ..calibration import fit_temperature
     from .e5convert import base_model_path
     from .hub import resolve_base_model
 
