@@ -124,13 +124,14 @@ def test_tricky_posts_every_group(char_ngrams):
 
 
 @needs_core
-def test_two_thread_split_is_identical():
+@pytest.mark.parametrize("threads", [None, 1, 2, 3, 7])
+def test_thread_splits_are_identical(threads):
     model = random_model((1, 3, 4, 5), bits=18, seed=1)
     texts = [TRICKY[i % 24] + f" post {i}" for i in range(linear.SPLIT_ABOVE * 2 + 3)]
     core = linear._fastcore
     whole = core.scores(prejoin(texts), model.weights, model.bits, model.char_ngrams, True)
-    split = model._core_sums(core, texts)
-    assert np.array_equal(split[0], whole[0]) and np.array_equal(split[1], whole[1])
+    split = model.raw_scores(texts, threads)
+    assert np.array_equal(split[0], whole[0] + model.bias) and np.array_equal(split[1], whole[1])
     assert_same(model, texts)
 
 

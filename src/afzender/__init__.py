@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,28 +26,36 @@ from .labels import LABELS
 from .mapping import map_fn
 from .training import train
 
+logging.getLogger("afzender").addHandler(logging.NullHandler())
+
 __all__ = ["LABELS", "Classifier", "DataError", "ModelFileError", "Result", "__version__",
            "audit", "check", "classify", "evaluate", "load", "map_fn", "predict", "predict_proba",
            "train"]
 
 
-def predict(texts: str | Iterable[str], *, column: str | None = None) -> str | list[str]:
+def predict(texts: str | Iterable[str], *, column: str | None = None,
+            batch_size: int | None = None, threads: int | None = None) -> str | list[str]:
     """Label of each post with the shipped model (one label for one str). For a pandas
-    DataFrame or a ``datasets.Dataset``, ``column`` names the text column."""
-    return default_classifier().predict(texts, column=column)
+    DataFrame or a ``datasets.Dataset``, ``column`` names the text column; ``batch_size``
+    and ``threads`` as for :meth:`Classifier.predict_proba`."""
+    return default_classifier().predict(texts, column=column, batch_size=batch_size,
+                                        threads=threads)
 
 
-def predict_proba(texts: str | Iterable[str], *, column: str | None = None) -> np.ndarray:
-    """Probabilities ``(n, 3)`` in :data:`LABELS` order with the shipped model; ``column``
-    as for :func:`predict`."""
-    return default_classifier().predict_proba(texts, column=column)
+def predict_proba(texts: str | Iterable[str], *, column: str | None = None,
+                  batch_size: int | None = None, threads: int | None = None) -> np.ndarray:
+    """Probabilities ``(n, 3)`` in :data:`LABELS` order with the shipped model; the
+    arguments as for :func:`predict`."""
+    return default_classifier().predict_proba(texts, column=column, batch_size=batch_size,
+                                              threads=threads)
 
 
-def classify(texts: str | Iterable[str], *, explain: bool = False,
-             column: str | None = None) -> Result | list[Result]:
+def classify(texts: str | Iterable[str], *, explain: bool = False, column: str | None = None,
+             batch_size: int | None = None, threads: int | None = None) -> Result | list[Result]:
     """:class:`Result` objects with the shipped model; ``explain=True`` adds the words;
-    ``column`` as for :func:`predict`."""
-    return default_classifier().classify(texts, explain=explain, column=column)
+    the other arguments as for :func:`predict`."""
+    return default_classifier().classify(texts, explain=explain, column=column,
+                                         batch_size=batch_size, threads=threads)
 
 
 def evaluate(model: Classifier | str | None, data: Any, **options: Any) -> EvaluationReport:

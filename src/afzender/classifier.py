@@ -3,8 +3,10 @@ backend registry."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from ._once import Once
 from .backends import Backend
 from .backends.registry import model_class
 from .errors import ModelFileError
-from .inputs.posts import as_text_list, iter_batches
+from .inputs.posts import as_text_list, check_controls, iter_batches
 from .labels import LABELS
 from .modelfile import (
     CARD,
@@ -29,6 +31,7 @@ from .modelfile import (
     write_manifest,
 )
 
+logger = logging.getLogger("afzender")
 DEFAULT_BATCH = 4096
 EXPLAIN_CHUNK = 128  # posts explained per call (bounded memory)
 
@@ -79,63 +82,87 @@ class Classifier:
         return f"Classifier(kind={self.kind!r}, source={source!r})"
 
     # --------------------------------------------------------------- predicting
-    def predict_proba(self, texts: str | Iterable[str], *, column: str | None = None) -> np.ndarray:
+    def predict_proba(self, texts: str | Iterable[str], *, column: str | None = None,
+                      batch_size: int | None = None, threads: int | None = None) -> np.ndarray:
         """Probabilities, shape ``(n, 3)`` in :data:`LABELS` order (``(3,)`` for one str).
 
         ``texts`` is a str, an iterable of str, or a pandas DataFrame or
-        ``datasets.Dataset`` with ``column`` naming its text column.
+        ``datasets.Dataset`` with ``column`` naming its text column. ``batch_size`` posts
+        are scored at a time (default :data:`DEFAULT_BATCH`; memory grows with it), each
+        batch by ``threads`` threads (default: the backend's choice; the linear C core uses
+        two for large batches). Neither changes the results.
 
         Raises
         ------
         TypeError
             ``texts`` is not a str or iterable of str (the message names the bad index),
             or a DataFrame/Dataset without ``column``.
+        ValueError
+            ``batch_size`` or ``threads`` is not a positive integer.
         """
         posts, single = as_text_list(texts, column)
-        proba = self._proba(posts)
+        proba = self._proba(posts, batch_size, threads)
         return proba[0] if single else proba
 
     @overload
-    def predict(self, texts: str, *, column: str | None = None) -> str: ...  # type: ignore[overload-overlap]
+    def predict(self, texts: str, *, column: str | None = None,  # type: ignore[overload-overlap]
+                batch_size: int | None = None, threads: int | None = None) -> str: ...
     @overload
-    def predict(self, texts: Iterable[str], *, column: str | None = None) -> list[str]: ...
+    def predict(self, texts: Iterable[str], *, column: str | None = None,
+                batch_size: int | None = None, threads: int | None = None) -> list[str]: ...
 
-    def predict(self, texts: str | Iterable[str], *, column: str | None = None) -> str | list[str]:
-        """The label of each post (a single label for a single str); ``texts`` and
-        ``column`` as for :meth:`predict_proba`."""
+    def predict(self, texts: str | Iterable[str], *, column: str | None = None,
+                batch_size: int | None = None, threads: int | None = None) -> str | list[str]:
+        """The label of each post (a single label for a single str); the arguments as for
+        :meth:`predict_proba`."""
         posts, single = as_text_list(texts, column)
-        labels = [LABELS[i] for i in self._proba(posts).argmax(axis=1)]
+        labels = [LABELS[i] for i in self._proba(posts, batch_size, threads).argmax(axis=1)]
         return labels[0] if single else labels
 
     @overload
     def classify(self, texts: str, *, explain: bool = False, top: int = 8,  # type: ignore[overload-overlap]
-                 column: str | None = None) -> Result: ...
+                 column: str | None = None, batch_size: int | None = None,
+                 threads: int | None = None) -> Result: ...
     @overload
     def classify(self, texts: Iterable[str], *, explain: bool = False, top: int = 8,
-                 column: str | None = None) -> list[Result]: ...
+                 column: str | None = None, batch_size: int | None = None,
+                 threads: int | None = None) -> list[Result]: ...
 
     def classify(self, texts: str | Iterable[str], *, explain: bool = False, top: int = 8,
-                 column: str | None = None) -> Result | list[Result]:
-        """:class:`Result` objects (label, probabilities, optional explanation); ``texts``
-        and ``column`` as for :meth:`predict_proba`."""
+                 column: str | None = None, batch_size: int | None = None,
+                 threads: int | None = None) -> Result | list[Result]:
+        """:class:`Result` objects (label, probabilities, optional explanation); the other
+        arguments as for :meth:`predict_proba`."""
         posts, single = as_text_list(texts, column)
-        results = self._results(posts, explain=explain, top=top)
+        results = self._results(posts, explain=explain, top=top, batch_size=batch_size,
+                                threads=threads)
         return results[0] if single else results
 
     def predict_iter(self, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH,
-                     explain: bool = False) -> Iterator[Result]:
-        """Classify any iterable lazily, in order, holding one batch in memory at a time."""
-        for batch in iter_batches(texts, batch_size):
-            yield from self._results(batch, explain=explain)
+                     explain: bool = False, threads: int | None = None,
+                     progress: bool = False) -> Iterator[Result]:
+        """Classify any iterable lazily, in order, holding one batch in memory at a time;
+        ``progress=True`` shows a bar with the rate (posts/s) on stderr."""
+        from tqdm.auto import tqdm
 
-    def _proba(self, posts: list[str]) -> np.ndarray:
+        size, threads = check_controls(batch_size, threads)
+        with tqdm(desc="classifying", unit=" posts", disable=not progress, unit_scale=True) as bar:
+            for batch in iter_batches(texts, size or DEFAULT_BATCH):
+                yield from self._results(batch, explain=explain, threads=threads)
+                bar.update(len(batch))
+
+    def _proba(self, posts: list[str], batch_size: int | None = None,
+               threads: int | None = None) -> np.ndarray:
+        batch_size, threads = check_controls(batch_size, threads)
+        size = batch_size or DEFAULT_BATCH
         if not posts:
             return np.zeros((0, len(LABELS)))
-        if len(posts) <= DEFAULT_BATCH:
-            proba = self.backend.predict_proba(posts)
+        options = {} if threads is None else {"threads": threads}
+        if len(posts) <= size:
+            proba = self.backend.predict_proba(posts, **options)
         else:
-            proba = np.concatenate([self.backend.predict_proba(posts[i:i + DEFAULT_BATCH])
-                                    for i in range(0, len(posts), DEFAULT_BATCH)])
+            proba = np.concatenate([self.backend.predict_proba(posts[i:i + size], **options)
+                                    for i in range(0, len(posts), size)])
         bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
         if len(bad):  # never a label from NaN: argmax would pick the first class
             raise ModelFileError(f"{self.metadata.get('path', 'model')}: the model gives a "
@@ -152,8 +179,9 @@ class Classifier:
             reasons += self.backend.explain(posts[start:start + EXPLAIN_CHUNK], top)
         return reasons
 
-    def _results(self, posts: list[str], *, explain: bool, top: int = 8) -> list[Result]:
-        proba = self._proba(posts)
+    def _results(self, posts: list[str], *, explain: bool, top: int = 8,
+                 batch_size: int | None = None, threads: int | None = None) -> list[Result]:
+        proba = self._proba(posts, batch_size, threads)
         reasons = self.explain(posts, top) if explain and posts else [None] * len(posts)
         return [Result(LABELS[int(row.argmax())],
                        {label: float(p) for label, p in zip(LABELS, row)}, reason)
@@ -288,9 +316,12 @@ def load(path: str | os.PathLike[str] | None = None) -> Classifier:
         The folder is missing, damaged, tampered with or of an unknown format. Nothing
         in the folder is executed or unpickled.
     """
+    start = time.perf_counter()
     folder = read_model_folder(default_model_path() if path is None else Path(path))
     manifest = folder.manifest
     backend: Backend = model_class(manifest["kind"], folder.path / MANIFEST).load(folder)
+    logger.info("loaded the %s model in %s (%.2f s)", manifest["kind"], folder.path,
+                time.perf_counter() - start)
     return Classifier(backend, {**manifest, "path": str(folder.path)})
 
 

@@ -8,6 +8,7 @@ User mistakes (missing file, bad column, unreadable model, bad option) print one
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 import warnings
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Classify the capacity in which a Dutch government member speaks in a post: "
         "minister-in-functie, partijpoliticus or privépersoon."))
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="print diagnostics (the afzender logger at INFO) on stderr")
     parser.add_argument("--version", action="version", version=f"afzender {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
@@ -46,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
+    if args.verbose or args.debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("afzender: %(message)s"))
+        logging.getLogger("afzender").addHandler(handler)
+        logging.getLogger("afzender").setLevel(logging.DEBUG if args.debug else logging.INFO)
     try:
         with csv_separator(getattr(args, "sep", None)):
             return int(args.func(args) or 0)

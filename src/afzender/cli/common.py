@@ -23,3 +23,14 @@ def add_model(p: argparse.ArgumentParser) -> None:
 def load_model(path: str | None) -> Classifier:
     """The model folder ``path`` names, or the shipped model."""
     return load(path)
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number

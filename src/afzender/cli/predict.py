@@ -10,16 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..classifier import Classifier, Result
+from ..classifier import DEFAULT_BATCH, Classifier, Result
 from ..errors import DataError
 from ..inputs.posts import text_problem
 from ..inputs.tables import iter_file_rows
 from ..labels import LABELS
 from ..outputs import atomic_open, csv_cell, refuse_input, terminal_safe
-from .common import add_model, add_sep, load_model
+from .common import add_model, add_sep, load_model, positive_int
 
 PROGRESS_MIN_ROWS = 2000
-BATCH = 4096
+BATCH = DEFAULT_BATCH
 Writer = Callable[[int, Any, str, Result], None]
 
 
@@ -131,23 +131,25 @@ def _classify_all(model: Classifier, posts: Iterator[tuple[int, Any, str]], out:
                disable=total < PROGRESS_MIN_ROWS, mininterval=0.5)
     batch: list[tuple[int, Any, str]] = []
     count = 0
+    size = args.batch_size or BATCH
     for item in posts:
         count += 1
         batch.append(item)
-        if len(batch) == BATCH:
-            _flush(model, batch, write, args.explain, bar)
-    _flush(model, batch, write, args.explain, bar)
+        if len(batch) == size:
+            _flush(model, batch, write, args, bar)
+    _flush(model, batch, write, args, bar)
     bar.close()
     if not count:
         where = args.file or "standard input"
         print(f"afzender: warning: no posts in {where}; nothing was classified", file=sys.stderr)
 
 
-def _flush(model: Classifier, batch: list[tuple[int, Any, str]], write: Writer, explain: bool,
-           bar: Any) -> None:
+def _flush(model: Classifier, batch: list[tuple[int, Any, str]], write: Writer,
+           args: argparse.Namespace, bar: Any) -> None:
     if not batch:
         return
-    results = model.classify([text for _, _, text in batch], explain=explain)
+    results = model.classify([text for _, _, text in batch], explain=args.explain,
+                             batch_size=args.batch_size, threads=args.threads)
     for (row, ident, text), result in zip(batch, results):
         write(row, ident, text, result)
     bar.update(len(batch))
@@ -167,6 +169,11 @@ def add_parsers(sub: Any) -> None:
                    help="output format (default: text for arguments, jsonl otherwise)")
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.add_argument("--explain", action="store_true", help="add the words that drove each decision")
+    p.add_argument("--batch-size", type=positive_int, metavar="N",
+                   help=f"posts read and scored at a time (default {BATCH}; memory grows with it)")
+    p.add_argument("--threads", type=positive_int, metavar="N",
+                   help="threads that score each batch (default: the model's choice; the "
+                        "linear model uses two for large batches)")
     add_model(p)
     add_sep(p)
     p.set_defaults(func=cmd_predict)

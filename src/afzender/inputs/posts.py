@@ -99,6 +99,14 @@ def _table_kind(value: object) -> str | None:
     return None
 
 
+def check_controls(batch_size: Any, threads: Any) -> tuple[int | None, int | None]:
+    """``batch_size`` and ``threads`` of a prediction call: ``None`` or a positive int."""
+    for name, value in (("batch_size", batch_size), ("threads", threads)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive integer or None, not {value!r}")
+    return batch_size, threads
+
+
 def iter_batches(texts: Iterable[str], batch_size: int) -> Iterator[list[str]]:
     """Validated batches of at most ``batch_size`` posts from any iterable, lazily."""
     if isinstance(texts, str):

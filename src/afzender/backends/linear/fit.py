@@ -3,6 +3,7 @@ on dev, then a refit on train + dev (needs the ``train`` extra: scikit-learn, sc
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from ...inputs.labelled import LabelledData
 from .model import BITS_RANGE, LinearModel
 
 C_GRID = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+logger = logging.getLogger("afzender")
 
 
 @dataclass
@@ -60,6 +63,9 @@ def select_linear(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray
         assert probe.prior is not None  # LinearModel.fit sets it
         raw, evidence = probe.raw_scores(dev_texts)
         probe.temperature, probe.evidence_k = fit_calibration(raw, evidence, y[dev_idx], probe.prior)
+    logger.info("linear model: C=%s (%s), temperature %.3f, evidence k %.3f on %d dev posts",
+                chosen, "one-standard-error rule" if rule else "given or no dev", probe.temperature,
+                probe.evidence_k, len(dev_idx))
     info = {"C": chosen, "dev_macro_f1": round(scores[chosen], 4) if scores else None,
             "dev_macro_f1_by_C": {str(c): round(v, 4) for c, v in scores.items()},
             "C_selection": rule or ("given (--C)" if C else "no dev rows: the smallest C of the grid")}

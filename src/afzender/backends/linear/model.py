@@ -3,6 +3,9 @@ temperature-scaled softmax. Prediction needs numpy only (no scikit-learn, no tor
 
 from __future__ import annotations
 
+import functools
+import itertools
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,21 +29,30 @@ try:  # optional C scoring core, compiled by setup.py when a compiler is availab
 except ImportError:  # pragma: no cover - depends on the build
     _fastcore = None
 
+logger = logging.getLogger("afzender")
 WEIGHTS = "weights.safetensors"
 N_CLASSES = len(LABELS)
-SPLIT_ABOVE = 2000  # batches with more posts are scored by two threads (C core only)
+SPLIT_ABOVE = 2000  # by default, batches with more posts are scored by two threads (C core)
 BITS_RANGE = (8, 24)            # log2 of the hashed feature space a model file may declare
 MAX_WEIGHT = 1e4                # largest |weight| or |bias| a model file may hold
 
 
 def fastcore() -> ModuleType | None:
     """The C scoring core, or None when it is not built or ``AFZENDER_NO_FASTCORE`` is set
-    (to anything but ``0``), in which case scoring uses the numpy path."""
+    (to anything but ``0``), in which case scoring uses the numpy path (said once on the
+    ``afzender`` logger)."""
     if os.environ.get("AFZENDER_NO_FASTCORE", "0") not in ("", "0"):
+        _say_numpy_path("AFZENDER_NO_FASTCORE is set")
         return None
-    if getattr(_fastcore, "API", 1) < 2:  # a stale build without the evidence count
+    if getattr(_fastcore, "API", 1) < 2:  # missing, or a stale build without the evidence count
+        _say_numpy_path("the C core is not built" if _fastcore is None else "the C core is stale")
         return None
     return _fastcore
+
+
+@functools.cache
+def _say_numpy_path(reason: str) -> None:
+    logger.info("%s: the linear model scores with the numpy path (same results, slower)", reason)
 
 
 def class_arrays(classifier: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -105,49 +117,58 @@ class LinearModel:
                    config={"C": C}, prior=class_prior(np.asarray(y), N_CLASSES), evidence_k=0.0)
 
     # ---------------------------------------------------------------- prediction
-    def logits(self, texts: list[str]) -> np.ndarray:
+    def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         """Calibrated class scores, shape ``(len(texts), n_classes)``: temperature and
         evidence (:func:`afzender.calibration.calibrated_logits`; a post without
         evidence words gets the log prior).
 
         Uses the C core (:func:`fastcore`) when it is available, else the numpy path;
-        both give the same numbers.
+        both give the same numbers. ``threads`` as for :meth:`raw_scores`.
         """
-        return self._calibrate(*self.raw_scores(texts))
+        return self._calibrate(*self.raw_scores(texts, threads))
 
-    def raw_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def raw_scores(self, texts: list[str], threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Weighted feature sums plus bias ``(n, n_classes)`` and the number of evidence
-        words of each post ``(n,)``: what :meth:`logits` calibrates."""
+        words of each post ``(n,)``: what :meth:`logits` calibrates.
+
+        ``threads`` splits the batch into that many contiguous parts scored at the same
+        time (the C core releases the GIL; every post is scored on its own, so the result
+        is the same); ``None``: two threads for batches above :data:`SPLIT_ABOVE` posts
+        on a machine with two cores or more (C core), else one.
+        """
         if not texts:
             return np.zeros((0, N_CLASSES)), np.zeros(0)
         core = fastcore()
-        if core is None:
-            occ = self._occurrences(normalize_joined(texts))
-            return self._sums(occ), occ.evidence
-        scores, evidence = self._core_sums(core, texts)
-        scores += self.bias
-        return scores, evidence
+        if threads is None:
+            threads = 2 if core is not None and len(texts) > SPLIT_ABOVE and (os.cpu_count() or 1) >= 2 else 1
+        parts = max(1, min(threads, len(texts)))
+        score = self._score_numpy if core is None else lambda part: self._score_core(core, part)
+        if parts == 1:
+            return score(texts)
+        bounds = [len(texts) * i // parts for i in range(parts + 1)]
+        chunks = [texts[a:b] for a, b in itertools.pairwise(bounds)]
+        with ThreadPoolExecutor(max_workers=parts - 1) as pool:
+            rest = list(pool.map(score, chunks[1:]))
+            results = [score(chunks[0]), *rest]
+        return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
 
     def _calibrate(self, raw: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         return calibrated_logits(raw, evidence, self.temperature, self.prior, self.evidence_k)
 
-    def _core_sums(self, core: ModuleType, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Raw class sums and evidence counts from the C core; a large batch is split over
-        two threads (the core releases the GIL, and every post is scored on its own, so
-        the result is the same)."""
-        weights = np.ascontiguousarray(self.weights, dtype=np.float64)
-        ngrams = tuple(self.char_ngrams)
+    def _score_numpy(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        occ = self._occurrences(normalize_joined(texts))
+        return self._sums(occ), occ.evidence
 
-        def run(part: list[str]) -> tuple[np.ndarray, np.ndarray]:
-            return core.scores(prejoin(part), weights, self.bits, ngrams, True)
+    def _score_core(self, core: ModuleType, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Raw class sums plus bias and evidence counts from the C core."""
+        scores, evidence = core.scores(prejoin(texts), self._contiguous_weights, self.bits,
+                                       tuple(self.char_ngrams), True)
+        scores += self.bias
+        return scores, evidence
 
-        if len(texts) <= SPLIT_ABOVE or (os.cpu_count() or 1) < 2:
-            return run(texts)
-        half = len(texts) // 2
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            second = pool.submit(run, texts[half:])
-            first, rest = run(texts[:half]), second.result()
-            return np.concatenate([first[0], rest[0]]), np.concatenate([first[1], rest[1]])
+    @cached_property
+    def _contiguous_weights(self) -> np.ndarray:
+        return np.ascontiguousarray(self.weights, dtype=np.float64)
 
     def _occurrences(self, joined: str, provenance: bool = False) -> Occurrences:
         return occurrences(joined, self.bits, char_ngrams=self.char_ngrams, provenance=provenance)
@@ -164,8 +185,8 @@ class LinearModel:
         """Calibrated logits of the numpy path."""
         return self._calibrate(self._sums(occ), occ.evidence)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        return softmax(self.logits(texts))
+    def predict_proba(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        return softmax(self.logits(texts, threads))
 
     def reference_proba(self, texts: list[str]) -> np.ndarray:
         """Same as :meth:`predict_proba` the plain way (sparse matrix product); for tests."""
