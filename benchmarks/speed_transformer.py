@@ -41,7 +41,7 @@ def run_system(name: str, model_dir: str, n: int, repeats: int, latency_posts: i
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
-    from afzender.transformer.engine import EngineConfig, InferenceEngine
+    from afzender.backends.transformer.engine import EngineConfig, InferenceEngine
 
     texts = posts(n)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
@@ -107,7 +107,7 @@ def main() -> None:
         print(json.dumps(run_system(args.system, args.model_dir, args.posts, args.repeats,
                                     args.latency_posts)))
         return
-    from afzender.transformer.tiny import make_encoder
+    from afzender.backends.transformer.tiny import make_encoder
 
     model_dir = Path(tempfile.mkdtemp()) / "robbert-base-sized"
     make_encoder([r["text"] for r in corpus()], model_dir, size="base", vocab_size=40000)

@@ -1,7 +1,9 @@
+import hashlib
 import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,16 @@ TINY = [
     ("Eerste tomaten uit eigen moestuin, trots.", "privépersoon"),
     ("Zondag pannenkoeken gebakken, de hond at er ook een.", "privépersoon"),
 ]
+
+
+def fake_e5(texts, progress=False, threads=None):
+    """Deterministic stand-in for the e5 encoder: a unit vector per text from its hash."""
+    out = np.empty((len(texts), 384))
+    for i, text in enumerate(texts):
+        seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "little")
+        vector = np.random.default_rng(seed).normal(size=384)
+        out[i] = vector / np.linalg.norm(vector)
+    return out
 
 
 @pytest.fixture(scope="session")

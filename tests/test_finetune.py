@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 import afzender  # noqa: E402
-from afzender.transformer.tiny import make_encoder  # noqa: E402
-from afzender.transformer.train import _length_grouped  # noqa: E402
+from afzender.backends.transformer.tiny import make_encoder  # noqa: E402
+from afzender.backends.transformer.fit import _length_grouped  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +53,30 @@ def test_time_budget_stops_training_and_still_evaluates(tmp_path):
     assert info["stopped_by_time_budget"] is True and info["steps"] == 1
     assert len(info["dev_macro_f1_per_epoch"]) == 1   # the dev part was still scored
     assert model.backend.config["freeze_embeddings"] is True
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=12), st.integers(1, 4))
+@settings(max_examples=60, deadline=None)
+def test_early_stopping_keeps_the_best_epoch(scores, patience):
+    from afzender.backends.transformer.fit import EarlyStopping
+
+    class Model:   # state_dict() tells the epochs apart
+        epoch = 0
+
+        def state_dict(self):
+            return {"epoch": self.epoch}
+
+    model, stopping, stopped_at = Model(), EarlyStopping(patience), None
+    for epoch, score in enumerate(scores):
+        model.epoch = epoch
+        if stopping.stop(score, model):
+            stopped_at = epoch
+            break
+    run = scores[:len(stopping.history)]
+    best = max(range(len(run)), key=lambda i: (run[i], -i))   # the first of the best scores
+    assert stopping.history == [round(s, 4) for s in run]
+    assert stopping.f1 == run[best] and stopping.state == {"epoch": best}
+    if stopped_at is not None:   # stopped after exactly `patience` epochs without a better one
+        assert stopped_at - best == patience
+    else:
+        assert len(run) == len(scores) and len(scores) - 1 - best < patience

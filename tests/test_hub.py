@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from afzender.transformer import hub  # noqa: E402
+from afzender.backends.transformer import hub  # noqa: E402
 
 UNREACHABLE = "http://127.0.0.1:9"   # the discard port: connection refused at once
 

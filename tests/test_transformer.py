@@ -11,8 +11,8 @@ pytest.importorskip("transformers")
 
 import afzender  # noqa: E402
 from afzender import ModelFileError  # noqa: E402
-from afzender.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
-from afzender.transformer.tiny import make_encoder  # noqa: E402
+from afzender.backends.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
+from afzender.backends.transformer.tiny import make_encoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,3 +119,74 @@ def test_missing_base_model():
 def test_unknown_option():
     with pytest.raises(TypeError, match="unknown option"):
         afzender.train([("a b", "partij"), ("c d", "prive")] * 4, model="transformer", foo=1)
+
+
+@pytest.fixture(scope="module")
+def untrained(corpus_sample, tmp_path_factory):
+    """A tiny random encoder behind the backend (no training)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from afzender.backends.transformer.model import TransformerModel
+
+    path = make_encoder([r["text"] for r in corpus_sample], tmp_path_factory.mktemp("untrained"),
+                        vocab_size=600)
+    return TransformerModel(AutoModelForSequenceClassification.from_pretrained(path),
+                            AutoTokenizer.from_pretrained(path), config={"max_length": 32},
+                            device="cpu")
+
+
+def test_threads_are_set_for_the_forward_passes_and_restored(untrained, corpus_sample, monkeypatch):
+    texts = [r["text"] for r in corpus_sample[:20]]
+    seen = []
+    forward = untrained.engine.model.forward
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(untrained.engine.model, "forward", spy)
+    before = torch.get_num_threads()
+    threads = 1 if before != 1 else 2
+    default = untrained.predict_proba(texts)
+    assert seen and set(seen) == {before}
+    seen.clear()
+    for proba in (untrained.predict_proba(texts, threads=threads),
+                  afzender.Classifier(untrained).predict_proba(texts, threads=threads)):
+        assert np.abs(proba - default).max() < 1e-6
+    assert seen and set(seen) == {threads}
+    assert torch.get_num_threads() == before
+
+
+def test_torch_threads_restores_after_an_error_and_serialises_callers():
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from afzender.backends.transformer.engine import torch_threads
+
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError, match="inside"), torch_threads(3):
+        assert torch.get_num_threads() == 3
+        raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="positive integer"), torch_threads(0):
+        pass
+    # the setting is process-wide: blocks that set it run one at a time
+    active, most, seen, lock = [0], [0], [], threading.Lock()
+
+    def work(n):
+        with torch_threads(n):
+            with lock:
+                active[0] += 1
+                most[0] = max(most[0], active[0])
+            time.sleep(0.01)
+            seen.append((n, torch.get_num_threads()))
+            with lock:
+                active[0] -= 1
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, [1, 2, 3, 4] * 3))
+    assert most[0] == 1 and len(seen) == 12 and all(n == got for n, got in seen)
+    assert torch.get_num_threads() == before

@@ -26,3 +26,22 @@ def moved(old: str, homes: dict[str, Iterable[str]]) -> Callable[[str], Any]:
         return getattr(importlib.import_module(new), name)
 
     return __getattr__
+
+
+def moved_module(old: str, new: str, renamed: dict[str, str] | None = None) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``old``, a module moved whole to ``new``: every name
+    of ``new`` is forwarded, with the same warning as :func:`moved`; ``renamed`` maps old
+    names to their new ones."""
+    renamed = renamed or {}
+
+    def __getattr__(name: str) -> Any:
+        module = importlib.import_module(new)
+        target = renamed.get(name, name)
+        if name.startswith("__") or not hasattr(module, target):
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        where = new if target == name else f"{new} (as {target})"
+        warnings.warn(f"{old}.{name} is deprecated and will be removed in the next release; "
+                      f"import it from {where}", DeprecationWarning, stacklevel=2)
+        return getattr(module, target)
+
+    return __getattr__

@@ -1,6 +1,6 @@
-"""The old signatures of ``afzender.training.select_linear`` and ``train_linear`` (row
-indices as ``split=``, planned when absent), kept for one release behind the deprecated
-names; new code uses :mod:`afzender.backends.linear.fit`."""
+"""The old signatures of ``afzender.training.select_linear``, ``train_linear`` and
+``afzender.ensemble.train_ensemble`` (row indices as ``split=``, planned when absent), kept
+for one release behind the deprecated names; new code uses the backends' ``fit``."""
 
 from __future__ import annotations
 
@@ -18,10 +18,16 @@ def select_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
                   bits: int | None = None, progress: bool = True,
                   split: tuple[np.ndarray, np.ndarray] | None = None) -> LinearSelection:
     """See :func:`afzender.backends.linear.fit.select_linear`."""
+    return _select(data, *_split(data, seed, split), C=C, bits=bits, progress=progress)
+
+
+def _split(data: LabelledData, seed: int,
+           split: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """``split``, else the train and dev rows that :func:`plan_split` plans."""
     if split is None:
         planned = plan_split(data.rows, data.columns, seed)
         split = (planned.train, planned.dev)
-    return _select(data, *split, C=C, bits=bits, progress=progress)
+    return split
 
 
 def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
@@ -32,3 +38,13 @@ def train_linear(data: LabelledData, *, seed: int = 0, C: float | None = None,
     selection = selection or select_linear(data, seed=seed, C=C, bits=bits, progress=progress,
                                            split=split)
     return refit(data, selection)
+
+
+def train_ensemble(data: LabelledData, *, seed: int = 0, C: float | None = None,
+                   bits: int | None = None, progress: bool = True, embedder: Any = None,
+                   split: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Any, dict[str, Any]]:
+    """See :func:`afzender.backends.ensemble.fit.fit`."""
+    from .backends.ensemble.fit import fit
+
+    return fit(data, *_split(data, seed, split), seed=seed, C=C, bits=bits, progress=progress,
+               embedder=embedder)

@@ -12,7 +12,7 @@ output row, in the input's order: the input columns, then ``predicted_label``,
 order), and ``explanation`` (the words that drove the label) with ``explain=True``.
 
 For a transformer model, each executor uses its GPU when torch sees one (see
-:class:`afzender.transformer.engine.EngineConfig`), else its CPU.
+:class:`afzender.backends.transformer.engine.EngineConfig`), else its CPU.
 """
 
 from __future__ import annotations

@@ -59,9 +59,9 @@ def train(data: Any, *, model: str = "linear", text_column: str = "text",
     **options:
         Backend options, the keyword parameters of the backend's fit function
         (:mod:`afzender.backends.registry`): ``C``, ``bits`` (linear, ensemble);
-        ``embedder`` (ensemble: a function used instead of :func:`afzender.ensemble.embed`,
-        e.g. a cache); ``base_model``, ``epochs``, ``batch_size``, ``learning_rate``,
-        ``max_length``, ... (transformer).
+        ``embedder`` (ensemble: a function that computes the training embeddings instead of
+        the e5 encoder, e.g. a cache; the model does not keep it); ``base_model``,
+        ``epochs``, ``batch_size``, ``learning_rate``, ``max_length``, ... (transformer).
 
     Returns
     -------

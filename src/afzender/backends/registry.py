@@ -44,10 +44,10 @@ class BackendSpec:
 BACKENDS: dict[str, BackendSpec] = {spec.kind: spec for spec in (
     BackendSpec("linear", "afzender.backends.linear.model:LinearModel",
                 "afzender.backends.linear.fit:fit", None, "fast, default"),
-    BackendSpec("ensemble", "afzender.ensemble:EnsembleModel",
+    BackendSpec("ensemble", "afzender.backends.ensemble.model:EnsembleModel",
                 "afzender.backends.ensemble.fit:fit", "e5", "linear + e5 embeddings"),
-    BackendSpec("transformer", "afzender.transformer.model:TransformerModel",
-                "afzender.transformer.train:train_transformer", "transformer",
+    BackendSpec("transformer", "afzender.backends.transformer.model:TransformerModel",
+                "afzender.backends.transformer.fit:fit", "transformer",
                 "a fine-tuned Hugging Face encoder"),
 )}
 

@@ -69,7 +69,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_base_model(args: argparse.Namespace) -> int:
     import shutil
 
-    from ..transformer.e5convert import NAME, base_model_path
+    from ..backends.transformer.e5convert import NAME, base_model_path
 
     if args.name != NAME:
         raise ValueError(f"unknown base model {args.name!r}; known: {NAME}")

@@ -1,6 +1,3 @@
-"""Optional transformer backend (needs ``pip install 'afzender[transformer]'``).
-
-``train.py`` fine-tunes any Hugging Face encoder, ``engine.py`` is the batched inference
-core, ``model.py`` the backend the :class:`~afzender.Classifier` talks to, and ``tiny.py``
-builds small local encoders for tests and benchmarks (no download).
-"""
+"""Deprecated for one release: the transformer backend moved to
+:mod:`afzender.backends.transformer` (``train`` is now ``fit``). Its old submodules
+(``afzender.transformer.model``, ``.train``, ``.engine``, ...) forward with a warning."""

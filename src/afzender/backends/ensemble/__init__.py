@@ -1,1 +1,3 @@
-"""The e5 ensemble backend (its model lives in :mod:`afzender.ensemble` for now)."""
+"""The e5 ensemble backend: :mod:`.encoder` (e5 passage embeddings, the one choice of
+engine), :mod:`.model` (the linear model mixed with an e5 head; prediction, load, save)
+and :mod:`.fit` (training)."""
