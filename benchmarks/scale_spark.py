@@ -107,8 +107,9 @@ def render(results: dict) -> str:
     scaling = rate["spark local[2]"] / rate["spark local[1]"]
     overhead = 1 - rate["spark local[1]"] / single
     lines += ["", "The single process scores each 4,096-post batch with the C core on two threads "
-              "(the default for large batches), so it already uses both cores; each Spark task "
-              "scores its Arrow batches on one.", "",
+              "(the default for large batches), so it already uses both cores for scoring. A "
+              "Spark task scores each 4,096-post Arrow batch the same way, so local[1] scores on "
+              "up to two threads too, and local[2] runs two such tasks at once.", "",
               f"Scaling from 1 to 2 cores: **{scaling:.2f}×**. Spark's overhead on one core "
               f"(Arrow transfer, Python workers, scheduling) against the single process: "
               f"**{overhead:.0%}** of the throughput. Session start-up (not in the figures): "
