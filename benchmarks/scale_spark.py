@@ -141,8 +141,8 @@ def render(results: dict) -> str:
               "once per Python worker, so throughput grows with executor cores until the storage "
               "read rate binds; per core, expect about the local[1] figure above (Arrow transfer "
               "and Python workers cost the overhead shown), so e.g. 100 cores ≈ 100 × local[1] "
-              "posts/s. The measured local[1]→local[2] scaling on this 2-core machine is the only "
-              "scaling figure measured here; larger clusters were not measured."]
+              f"posts/s. The measured local[1]→local[2] scaling on this {results['cpus']}-core machine "
+              "is the only scaling figure measured here; larger clusters were not measured."]
     return "\n".join(lines) + "\n"
 
 

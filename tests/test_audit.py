@@ -106,3 +106,12 @@ def test_audit_cli(tmp_path):
     assert (tmp_path / "r" / "audit.html").is_file()
     out = _cli("audit", str(POSTS), "-o", str(tmp_path / "r2"))
     assert out.returncode == 2 and "no account type" in out.stderr
+
+
+def test_account_types_from_a_semicolon_csv(tmp_path):
+    """An account-type mapping saved by Dutch Excel (';') reads like a ',' one."""
+    from afzender.audit.accounts import read_account_types
+
+    path = tmp_path / "types.csv"
+    path.write_text("account;type\n@MinisterVanWater;corporate\n@Jan;personal\n", encoding="utf-8")
+    assert read_account_types(path) == {"@MinisterVanWater": "corporate", "@Jan": "personal"}

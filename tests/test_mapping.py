@@ -29,7 +29,7 @@ def test_the_function_pickles_small_and_loads_once_per_process(tmp_path):
     mapping._models.clear()
     function({"text": ["a"]})
     function({"text": ["b"]})
-    assert list(mapping._models) == [""]
+    assert [folder for folder, _ in mapping._models] == [""]      # one load for both batches
 
 
 def test_a_trained_model_is_saved_for_the_workers(tmp_path):
@@ -51,3 +51,33 @@ def test_errors_name_the_column_and_row():
         function({"body": ["x"]})
     with pytest.raises(ValueError, match="row \\(of this batch\\) 1"):
         function({"text": ["x", None]})
+
+
+def test_a_folder_saved_over_is_never_labelled_with_the_other_model(tmp_path):
+    rows = [{"text": t, "label": l} for t, l in [
+        ("Stem op onze partij!", "partij"), ("Word lid van de partij", "partij"),
+        ("Kom naar ons congres", "partij"), ("Het kabinet besluit vandaag", "functie"),
+        ("De minister opent de brug", "functie"), ("Nieuwe regels vanaf 1 juni", "functie"),
+        ("Lekker gefietst met de kids", "prive"), ("Taart voor mijn moeder", "prive"),
+        ("Fijne vakantie in Zeeland", "prive")]]
+    first = afzender.train(rows, C=1.0, bits=14, progress=False)
+    first.save(tmp_path / "m")
+    function = afzender.map_fn(str(tmp_path / "m"))
+    function({"text": ["x"]})
+    second = afzender.train(rows, C=4.0, bits=14, progress=False)
+    second.save(tmp_path / "m")
+    again = afzender.map_fn(str(tmp_path / "m"))
+    assert again.source.fingerprint != function.source.fingerprint     # datasets' cache key changes
+    np.testing.assert_allclose(np.array(again({"text": ["Stem op ons"]})["probabilities"]),
+                               second.predict_proba(["Stem op ons"]))
+    mapping._models.clear()
+    with pytest.raises(afzender.ModelFileError, match="another model"):
+        function({"text": ["x"]})
+
+
+def test_pandas_missing_values_are_missing_and_other_values_are_named():
+    pd = pytest.importorskip("pandas")
+    out = mapping.label_columns(afzender.load(), ["a", pd.NA, float("nan")], skip_missing=True)
+    assert [label is None for label in out["predicted_label"]] == [False, True, True]
+    with pytest.raises(TypeError, match="row 1 is int"):
+        mapping.label_columns(afzender.load(), ["a", 3])

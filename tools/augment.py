@@ -9,7 +9,9 @@ them, without changing what the sender's own words say:
   anonymised ``@USER`` form); links are judged by the words around
   them (guide rule 4), so the label does not change;
 - ``mention``: a public body or party named in the text is tagged by its public handle
-  (``RIVM`` → ``@RIVM``), as real posts tag organisations;
+  (``RIVM`` → ``@RIVM``), as real posts tag organisations; in a post that already uses the
+  anonymised ``@USER`` form the handle is written ``@USER``, as those data sets write every
+  handle, so there the name itself gives way (the one change to the sender's words);
 - ``hashtag``: a topical word already in the text becomes a hashtag (``stikstof`` → ``#stikstof``,
   ``Prinsjesdag`` → ``#Prinsjesdag``);
 - ``reply``: a post by a person is made a reply to one or more (invented or anonymised)

@@ -156,14 +156,13 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
         "length": {name: length_summary(texts) for name, texts in groups.items()},
         "n": {name: len(texts) for name, texts in groups.items()},
     }
-    newest = [g for g in groups if g.startswith("wave ")]
-    waves8 = [r["text"] for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
-    if waves8:
-        realism["adversarial_new_waves"] = adversarial(waves8, real_texts)
+    realism_waves = [r["text"] for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
+    if realism_waves:
+        realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
     realism["within_factor_1_5"] = {
         name: _within(realism["style"]["corpus (all)"][name], realism["style"]["real (all files)"][name])
         for name in STYLE}
-    realism["waves"] = newest
+    realism["waves"] = [g for g in groups if g.startswith("wave ")]
     return realism
 
 

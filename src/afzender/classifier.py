@@ -213,11 +213,12 @@ class Classifier:
             files = self.backend.save(staging)
             manifest = manifest_for(self.metadata, kind=self.kind,
                                     config=self.backend.manifest_config())
-            self.metadata = {**write_manifest(staging, manifest, files), "path": str(target)}
-            (staging / "README.md").write_text(card or model_card(self.metadata), encoding="utf-8")
+            written = {**write_manifest(staging, manifest, files), "path": str(target)}
+            (staging / "README.md").write_text(card or model_card(written), encoding="utf-8")
             _ordinary_permissions(staging)
             check_replaceable(target)
             _move_into_place(staging, target)
+            self.metadata = written  # only once the folder holds this model
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target

@@ -110,7 +110,7 @@ def evidence_words(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, docs
     """Per post, the number of its words that carry evidence: words with a letter, digit
     or underscore that are not an ``@mention``. Emoji, punctuation and removed links are
     not evidence; a post with none gets the class prior (see
-    :meth:`afzender.linear.LinearModel.logits`).
+    :meth:`afzender.backends.linear.model.LinearModel.logits`).
 
     ``starts``/``ends`` are the word spans of :func:`word_spans` in ``codes``, ``docs``
     their posts. Normalisation splits every other character off as a token of its own,

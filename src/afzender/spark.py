@@ -30,7 +30,7 @@ from .mapping import (
     PROBABILITY,
     MissingPost,
     label_columns,
-    model_folder,
+    model_source,
     worker_model,
 )
 
@@ -38,7 +38,7 @@ ON_NULL = ("error", "null")
 
 
 def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathLike | None = None,
-             explain: bool = False, on_null: str = "error", batch_size: int = 4096) -> Any:
+             explain: bool = False, on_null: str = "error", batch_size: int | None = None) -> Any:
     """The DataFrame ``df`` with each post's label and probabilities.
 
     Parameters
@@ -51,14 +51,17 @@ def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathL
         ``None``: the shipped default model, loaded on each executor from the installed wheel.
         A model folder, or a :class:`Classifier` loaded from one or freshly trained: the folder
         is shipped to the executors with ``SparkContext.addFile`` (a trained model is saved to
-        a temporary folder first).
+        a temporary folder first). Executors check that they load the model the job was
+        started with (Spark ships a path only once per session: a folder saved over since
+        gives a clear error, never the other model's labels).
     explain : bool
         Add an ``explanation`` column with the words that drove each label.
     on_null : {"error", "null"}
         A null post raises an error naming its partition and row (``"error"``), or gets null
         label and probabilities (``"null"``).
-    batch_size : int
-        Arrow batch size (``spark.sql.execution.arrow.maxRecordsPerBatch`` for this job).
+    batch_size : int, optional
+        Rows per Arrow batch: sets ``spark.sql.execution.arrow.maxRecordsPerBatch``, a
+        setting of the whole session (Spark's default, 10,000, when not given).
 
     Returns
     -------
@@ -75,21 +78,22 @@ def classify(df: Any, text_col: str = "text", model: Classifier | str | os.PathL
     taken = {PREDICTED, PROBABILITY, PROBABILITIES, EXPLANATION} & set(df.columns)
     if taken:
         raise ValueError(f"the DataFrame already has column(s) {', '.join(sorted(taken))}; rename them")
-    folder = model_folder(model)
+    folder, expected = model_source(model)
     if folder is not None:
         df.sparkSession.sparkContext.addFile(folder, recursive=True)
-    source = Path(folder).name if folder else None
+    shipped = Path(folder).name if folder else None
     fields = [T.StructField(PREDICTED, T.StringType()), T.StructField(PROBABILITY, T.DoubleType()),
               T.StructField(PROBABILITIES, T.ArrayType(T.DoubleType()))]
     if explain:
         fields.append(T.StructField(EXPLANATION, T.ArrayType(T.StringType())))
     schema = T.StructType(list(df.schema.fields) + fields)
-    df.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
+    if batch_size is not None:
+        df.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
 
     def label_batches(batches: Iterator[Any]) -> Iterator[Any]:
         from pyspark import SparkFiles, TaskContext
 
-        classifier = worker_model(SparkFiles.get(source) if source else None)
+        classifier = worker_model(SparkFiles.get(shipped) if shipped else None, expected)
         context = TaskContext.get()
         partition = context.partitionId() if context else 0
         offset = 0

@@ -3,7 +3,6 @@ for the account type, and the posts the model is unsure about (*twijfel*)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 from ..classifier import Classifier, as_classifier
 from ..errors import DataError
 from ..inputs.posts import require_texts
-from ..inputs.tables import read_table
+from ..inputs.tables import iter_file_rows, read_table
 from ..labels import LABELS
 from .results import AccountAudit, AuditResult, FlaggedPost
 from .rules import ACCOUNT_TYPES, ALLOWED, DEFAULT_DOUBT, breached, check_type
@@ -59,8 +58,7 @@ def read_account_types(source: str | Path) -> dict[str, str]:
             raise DataError(f"{path}: expected a JSON object {{account: type}}")
         items = list(mapping.items())
     else:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = [row for _, row in iter_file_rows(path)]  # the separator sniffed as for posts
         if rows and not {"account", "type"} <= set(rows[0]):
             raise DataError(f"{path}: needs columns 'account' and 'type'")
         items = [(r["account"], r["type"]) for r in rows]

@@ -62,14 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except (AfzenderError, ImportError, OSError, TypeError, ValueError) as exc:
+    except (AfzenderError, ImportError, OSError, RuntimeError, TypeError, ValueError) as exc:
         if args.debug:
             traceback.print_exc()
             return 2
         print(f"afzender: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BaseException as exc:
-        # PanicException derives from BaseException): still one line and exit 2
+        # MemoryError, or a Rust panic (PanicException derives from BaseException): one line, exit 2
         if isinstance(exc, (SystemExit, GeneratorExit)) or (not isinstance(exc, MemoryError) \
                 and type(exc).__name__ != "PanicException"):
             raise

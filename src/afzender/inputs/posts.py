@@ -16,7 +16,8 @@ def text_problem(value: object) -> str | None:
     ``None`` when it is one: any ``str``, empty and whitespace-only included."""
     if isinstance(value, str):
         return None
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or \
+            type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values
         return f"missing ({value!r})"
     if isinstance(value, (bytes, bytearray)):
         return "bytes"

@@ -95,7 +95,7 @@ class TransformerModel:
                     private, use_safetensors=True, local_files_only=True, trust_remote_code=False)
                 tokenizer = AutoTokenizer.from_pretrained(private, local_files_only=True,
                                                           trust_remote_code=False)
-            except (KeyboardInterrupt, SystemExit):
+            except (KeyboardInterrupt, SystemExit, MemoryError):
                 raise
             except BaseException as exc:  # many types for broken folders; a Rust panic too
                 raise ModelFileError(f"{target}: cannot load the encoder ({type(exc).__name__}: "
