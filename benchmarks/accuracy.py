@@ -321,11 +321,11 @@ def render_finetuned(p) -> list[str]:
     names = [n for n in p["results"] if n.startswith("e5-small fine-tuned") or "ensemble" in n
              or n == "afzender default (linear)"]
     lines = ["", "Per-class F1 on the other real sets (" + ", ".join(LABELS) + "):", "",
-             "| system | real-2020 high | real-2017-2024 |", "|---|---|---|"]
+             "| system | real-2020 high | real-2017-2024 all |", "|---|---|---|"]
     for name in names:
         r = p["results"][name]
         cells = [" / ".join(f"{r[s]['per_class_f1'][label]:.2f}" for label in LABELS) if s in r else "–"
-                 for s in ("real-2020 high", "real-2017-2024")]
+                 for s in ("real-2020 high", "real-2017-2024 all")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     training = info.get("training", {})
     lines += ["", f"The fine-tuned rows: `{info.get('command')}` (README, \"Fine-tuning e5-small\"); "
@@ -344,8 +344,8 @@ def render_finetuned(p) -> list[str]:
 
 
 def render(p) -> str:
-    sets = [s for s in ("corpus test", "real-2020 all", "real-2020 high", "real-2017-2024",
-                        "party accounts")
+    sets = [s for s in ("corpus test", "real-2020 all", "real-2020 high", "real-2017-2024 all",
+                        "real-2017-2024 high", "party accounts")
             if any(s in r for r in p["results"].values())]
     lines = ["# Accuracy benchmark", "",
              f"Command: `{p['command']}` · seed {p['seed']} · date {p['versions']['date']}", "",
@@ -372,11 +372,12 @@ def render(p) -> str:
         cv = r.get("cv")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {r['corpus test']['ece']:.3f} | "
                      f"{f'{cv[0]:.3f} ± {cv[1]:.3f}' if cv else '–'} |")
-    lines += ["", "Per-class F1 on real-2020 (all):", "", "| system | " + " | ".join(LABELS) + " |",
-              "|---|" + "---|" * len(LABELS)]
-    for name, r in p["results"].items():
-        if "real-2020 all" in r:
-            lines.append(f"| {name} | " + " | ".join(f"{r['real-2020 all']['per_class_f1'][l]:.3f}" for l in LABELS) + " |")
+    for real in ("real-2020 all", "real-2017-2024 all"):
+        lines += ["", f"Per-class F1 on {real}:", "", "| system | " + " | ".join(LABELS) + " |",
+                  "|---|" + "---|" * len(LABELS)]
+        for name, r in p["results"].items():
+            if real in r:
+                lines.append(f"| {name} | " + " | ".join(f"{r[real]['per_class_f1'][l]:.3f}" for l in LABELS) + " |")
     lines += render_finetuned(p)
     lines += render_language_and_length(p)
     speeds = {name: r["posts_per_second"] for name, r in p["results"].items() if "posts_per_second" in r}

@@ -31,16 +31,13 @@ def corpus() -> list[dict]:
 def real_sets() -> dict[str, list[dict]]:
     """The real evaluation posts, read from ../shared/data (never copied into the repo)."""
     sets: dict[str, list[dict]] = {}
-    if (SHARED / "real-2020-dev.jsonl").is_file():
-        rows = read_jsonl(SHARED / "real-2020-dev.jsonl")
-        sets["real-2020 all"] = rows
-        sets["real-2020 high"] = [r for r in rows if r.get("confidence") == "high"]
+    for name in ("real-2020", "real-2017-2024"):
+        if (SHARED / f"{name}-dev.jsonl").is_file():
+            rows = read_jsonl(SHARED / f"{name}-dev.jsonl")
+            sets[f"{name} all"] = rows
+            sets[f"{name} high"] = [r for r in rows if r.get("confidence") == "high"]
     if (SHARED / "real-party-accounts-dev.jsonl").is_file():
         sets["party accounts"] = read_jsonl(SHARED / "real-party-accounts-dev.jsonl")
-    if (SHARED / "real-2017-2024-dev.jsonl").is_file():
-        sets["real-2017-2024"] = read_jsonl(SHARED / "real-2017-2024-dev.jsonl")
-    if (SHARED / "real-2017-2024-dev.jsonl").is_file():
-        sets["real-2017-2024 all"] = read_jsonl(SHARED / "real-2017-2024-dev.jsonl")
     return sets
 
 
