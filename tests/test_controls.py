@@ -61,18 +61,12 @@ def test_cli_batch_size_and_threads(tmp_path):
     assert bad.returncode == 2 and "--threads" in bad.stderr and "at least 1" in bad.stderr
 
 
-def test_diagnostics_go_through_the_afzender_logger(caplog):
+def test_diagnostics_go_through_the_afzender_logger(caplog, tiny_rows):
     import logging
 
-    rows = [{"text": t, "label": l} for t, l in [
-        ("Stem op onze partij!", "partij"), ("Word lid van de partij", "partij"),
-        ("Kom naar ons congres", "partij"), ("Het kabinet besluit vandaag", "functie"),
-        ("De minister opent de brug", "functie"), ("Nieuwe regels vanaf 1 juni", "functie"),
-        ("Lekker gefietst met de kids", "prive"), ("Taart voor mijn moeder", "prive"),
-        ("Fijne vakantie in Zeeland", "prive")] * 2]
     with caplog.at_level(logging.INFO, logger="afzender"):
         afzender.load()
-        afzender.train(rows, bits=14, progress=False)
+        afzender.train(tiny_rows, bits=14, progress=False)
     messages = [r.getMessage() for r in caplog.records if r.name == "afzender"]
     assert any(m.startswith("loaded the linear model in") for m in messages)
     assert any(m.startswith("linear model: C=") for m in messages)

@@ -32,13 +32,8 @@ def test_the_function_pickles_small_and_loads_once_per_process(tmp_path):
     assert [folder for folder, _ in mapping._models] == [""]      # one load for both batches
 
 
-def test_a_trained_model_is_saved_for_the_workers(tmp_path):
-    rows = [("Stem op onze partij!", "partij"), ("Word lid van de partij", "partij"),
-            ("Kom naar ons congres", "partij"), ("Het kabinet besluit vandaag", "functie"),
-            ("De minister opent de brug", "functie"), ("Nieuwe regels vanaf 1 juni", "functie"),
-            ("Lekker gefietst met de kids", "prive"), ("Taart voor mijn moeder", "prive"),
-            ("Fijne vakantie in Zeeland", "prive")]
-    model = afzender.train([{"text": t, "label": l} for t, l in rows], C=1.0, bits=14, progress=False)
+def test_a_trained_model_is_saved_for_the_workers(tmp_path, tiny_rows):
+    model = afzender.train(tiny_rows, C=1.0, bits=14, progress=False)
     function = afzender.map_fn(model, explain=True)
     out = function({"text": ["Stem op ons", "Taart!"]})
     assert out["predicted_label"] == model.predict(["Stem op ons", "Taart!"])
@@ -53,18 +48,12 @@ def test_errors_name_the_column_and_row():
         function({"text": ["x", None]})
 
 
-def test_a_folder_saved_over_is_never_labelled_with_the_other_model(tmp_path):
-    rows = [{"text": t, "label": l} for t, l in [
-        ("Stem op onze partij!", "partij"), ("Word lid van de partij", "partij"),
-        ("Kom naar ons congres", "partij"), ("Het kabinet besluit vandaag", "functie"),
-        ("De minister opent de brug", "functie"), ("Nieuwe regels vanaf 1 juni", "functie"),
-        ("Lekker gefietst met de kids", "prive"), ("Taart voor mijn moeder", "prive"),
-        ("Fijne vakantie in Zeeland", "prive")]]
-    first = afzender.train(rows, C=1.0, bits=14, progress=False)
+def test_a_folder_saved_over_is_never_labelled_with_the_other_model(tmp_path, tiny_rows):
+    first = afzender.train(tiny_rows, C=1.0, bits=14, progress=False)
     first.save(tmp_path / "m")
     function = afzender.map_fn(str(tmp_path / "m"))
     function({"text": ["x"]})
-    second = afzender.train(rows, C=4.0, bits=14, progress=False)
+    second = afzender.train(tiny_rows, C=4.0, bits=14, progress=False)
     second.save(tmp_path / "m")
     again = afzender.map_fn(str(tmp_path / "m"))
     assert again.source.fingerprint != function.source.fingerprint     # datasets' cache key changes

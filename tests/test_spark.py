@@ -44,13 +44,8 @@ def test_same_labels_and_probabilities_as_predict(spark, posts):
     np.testing.assert_allclose([row.probability for row in out], expected.max(axis=1))
 
 
-def test_a_shipped_model_folder_and_explanations(spark, posts, tmp_path):
-    model = afzender.train([{"text": t, "label": l} for t, l in [
-        ("Stem op onze partij!", "partij"), ("Word lid van de partij", "partij"),
-        ("Kom naar ons congres", "partij"), ("Het kabinet besluit vandaag", "functie"),
-        ("De minister opent de brug", "functie"), ("Nieuwe regels vanaf 1 juni", "functie"),
-        ("Lekker gefietst met de kids", "prive"), ("Taart voor mijn moeder", "prive"),
-        ("Fijne vakantie in Zeeland", "prive")]], C=1.0, bits=14, progress=False)
+def test_a_shipped_model_folder_and_explanations(spark, posts, tmp_path, tiny_rows):
+    model = afzender.train(tiny_rows, C=1.0, bits=14, progress=False)
     folder = model.save(tmp_path / "tiny")
     df = spark.createDataFrame(posts[:50], "id long, text string")
     out = classify(df, model=str(folder), explain=True).collect()
