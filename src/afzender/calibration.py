@@ -119,9 +119,10 @@ def fit_calibration(raw: np.ndarray, evidence: np.ndarray, y: np.ndarray,
     return float(t), float(k)
 
 
-def class_prior(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """Share of each class among the training labels ``y`` (a class never seen gets a
-    tiny share, so its log stays finite)."""
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+def class_prior(y: np.ndarray, n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Share of each class among the training labels ``y``, each counted with its weight
+    when ``weights`` are given (a class never seen gets a tiny share, so its log stays
+    finite)."""
+    counts = np.bincount(y, weights=weights, minlength=n_classes).astype(np.float64)
     counts = np.maximum(counts, 1e-6 * max(counts.sum(), 1.0))
     return counts / counts.sum()

@@ -98,8 +98,14 @@ class LinearModel:
     # ------------------------------------------------------------------ training
     @classmethod
     def fit(cls, texts: list[str], y: np.ndarray, *, C: float = 8.0, bits: int = DEFAULT_BITS,
-            char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> LinearModel:
-        """Fit multinomial logistic regression (L2, lbfgs) on IDF-weighted hashed features."""
+            char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
+            sample_weight: np.ndarray | None = None) -> LinearModel:
+        """Fit multinomial logistic regression (L2, lbfgs) on IDF-weighted hashed features.
+
+        ``sample_weight`` weighs each post's loss (and its label in the prior); soft labels
+        are a post repeated once per class, weighted by that class's probability
+        (``benchmarks/distillation.py``).
+        """
         from sklearn.linear_model import LogisticRegression
 
         matrix = feature_matrix(occurrences(normalize_joined(texts), bits, char_ngrams=char_ngrams), bits)
@@ -109,12 +115,13 @@ class LinearModel:
         document_frequency = np.bincount(matrix.indices, minlength=2**bits)[used]
         idf = np.log((1 + matrix.shape[0]) / (1 + document_frequency)) + 1
         classifier = LogisticRegression(C=C, max_iter=3000, tol=1e-5)
-        classifier.fit(matrix[:, used].multiply(idf).tocsr(), y)
+        classifier.fit(matrix[:, used].multiply(idf).tocsr(), y, sample_weight=sample_weight)
         used_weights, bias = class_arrays(classifier)
         weights = np.zeros((N_CLASSES, 2**bits))
         weights[:, used] = used_weights * idf
         return cls(weights=weights, bias=bias, bits=bits, char_ngrams=tuple(char_ngrams),
-                   config={"C": C}, prior=class_prior(np.asarray(y), N_CLASSES), evidence_k=0.0)
+                   config={"C": C},
+                   prior=class_prior(np.asarray(y), N_CLASSES, sample_weight), evidence_k=0.0)
 
     # ---------------------------------------------------------------- prediction
     def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
