@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, SHARED, corpus, read_jsonl, versions  # noqa: E402
+from common import RESULTS, SHARED, corpus, read_jsonl, versions
 
-import afzender  # noqa: E402
-from afzender.backends.transformer.engine import EngineConfig, InferenceEngine  # noqa: E402
+import afzender
+from afzender.backends.transformer.engine import EngineConfig, InferenceEngine
 
 PRECISIONS = ("fp32", "int8", "int8-all")
 

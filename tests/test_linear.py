@@ -54,3 +54,26 @@ def test_fast_equals_reference_on_any_text(default_model, texts):
     backend = default_model.backend
     if texts:
         assert np.abs(backend.predict_proba(texts) - backend.reference_proba(texts)).max() <= 1e-6
+
+
+def test_sample_weight_soft_labels(corpus_rows):
+    from afzender.backends.linear.model import LinearModel
+
+    rows = corpus_rows[:300]
+    texts = [r["text"] for r in rows]
+    y = np.array([LABELS.index(r["label"]) for r in rows])
+    plain = LinearModel.fit(texts, y, C=1.0, bits=16)
+    ones = LinearModel.fit(texts, y, C=1.0, bits=16, sample_weight=np.ones(len(y)))
+    assert np.allclose(plain.weights, ones.weights, atol=1e-6)
+    # soft labels: every post once per class; all weight on the gold class is the hard fit
+    # (up to IDF, which counts each post three times), a weighted prior follows the weights
+    repeated = texts * 3
+    classes = np.repeat(np.arange(3), len(texts))
+    onehot = (classes == np.tile(y, 3)).astype(float)
+    keep = onehot > 0
+    hard = LinearModel.fit([t for t, k in zip(repeated, keep) if k], classes[keep], C=1.0, bits=16,
+                           sample_weight=onehot[keep])
+    assert (hard.predict_proba(texts).argmax(1) == plain.predict_proba(texts).argmax(1)).mean() > 0.97
+    soft = LinearModel.fit(repeated, classes, C=1.0, bits=16, sample_weight=np.full(len(classes), 1 / 3))
+    assert np.allclose(soft.prior, 1 / 3)
+    assert np.abs(soft.predict_proba(texts) - 1 / 3).max() < 0.05  # uniform targets teach nothing
