@@ -41,6 +41,28 @@ def real_sets() -> dict[str, list[dict]]:
     return sets
 
 
+def agreement_sets() -> dict[str, list[str]]:
+    """Texts for label agreement between two engines: the corpus test split and every real
+    file (evaluation only)."""
+    sets = {"corpus test split": [r["text"] for r in corpus() if r.get("split") == "test"]}
+    for path in sorted(SHARED.glob("real-*.jsonl")):
+        sets[path.stem] = [r["text"] for r in read_jsonl(path)]
+    return sets
+
+
+def scores(predict_proba, sets: dict[str, list[dict]]) -> dict[str, float]:
+    """Macro-F1 of ``predict_proba`` on each labelled set; for "party accounts" the share
+    predicted partijpoliticus (their labels are the sender's)."""
+    from sklearn.metrics import f1_score
+
+    out = {}
+    for name, rows in sets.items():
+        predicted = predict_proba([r["text"] for r in rows]).argmax(1)
+        out[name] = float(np.mean(predicted == LABELS.index("partijpoliticus")) if name == "party accounts"
+                          else f1_score(y_of(rows), predicted, average="macro"))
+    return out
+
+
 def y_of(rows: list[dict]) -> np.ndarray:
     return np.array(label_indices([r["label"] for r in rows]))
 

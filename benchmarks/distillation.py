@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import e5_cache
-from common import RESULTS, corpus, real_sets, versions, y_of
+from common import RESULTS, corpus, real_sets, scores, versions, y_of
 
 import afzender
 from afzender.backends.ensemble.encoder import embed
@@ -83,17 +83,6 @@ def fit_student(texts: list[str], targets: np.ndarray, C: float) -> afzender.Cla
     return afzender.Classifier(model, {})
 
 
-def scores(model, sets: dict[str, list[dict]]) -> dict[str, float]:
-    from sklearn.metrics import f1_score
-
-    out = {}
-    for name, rows in sets.items():
-        predicted = model.predict_proba([r["text"] for r in rows]).argmax(1)
-        out[name] = float(np.mean(predicted == 1) if name == "party accounts"
-                          else f1_score(y_of(rows), predicted, average="macro"))
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--C", type=float, default=0.125, help="the students' C (default: the shipped model's)")
@@ -119,9 +108,9 @@ def main() -> None:
         "hard labels + fragments": (texts + pieces, np.vstack([gold, taught])),
         "soft labels + fragments": (texts + pieces, np.vstack([soft, taught])),
     }
-    results = {"teacher: e5 ensemble (train split)": scores(teacher, sets)}
+    results = {"teacher: e5 ensemble (train split)": scores(teacher.predict_proba, sets)}
     for name, (student_texts, targets) in students.items():
-        results[name] = scores(fit_student(student_texts, targets, args.C), sets)
+        results[name] = scores(fit_student(student_texts, targets, args.C).predict_proba, sets)
         print(name, {k: round(v, 3) for k, v in results[name].items()}, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "distillation.json").write_text(json.dumps(

