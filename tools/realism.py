@@ -39,6 +39,8 @@ _QUOTE_POST = re.compile(
     r"\b(goed|mooi|sterk|belangrijk|interessant|helder|prima|lezenswaardig)e?\s+"
     r"(stuk|artikel|verhaal|interview|draadje|analyse|opiniestuk|column|betoog)\b|^\s*rt\s+@|"
     r"\blees\s+(hier|dit|mee)\b|\baanrader\b|\bmust[- ]read\b", re.I)
+_PARTY = re.compile(r"\b(vvd|pvv|cda|d66|sp|pvda|groenlinks|christenunie|sgp|pvdd|denk|ja21|fvd|"
+                    r"volt|bbb|nsc|50plus|bij1)\b", re.I)
 _LIVE = re.compile(r"\blive\b|livestream|kijk\s+(live\s+)?mee|\blivestream", re.I)
 _MEDIA = re.compile(
     r"#kijktip|#luistertip|\bte gast\b|\baan tafel\b|\bschuif\w* (vanavond )?aan\b|"
@@ -84,6 +86,11 @@ STYLE: dict[str, Callable[[str], bool]] = {
     "a quote-post or share (\"goed stuk\", \"lees hier\", RT)": lambda t: bool(_QUOTE_POST.search(t)),
     "live-stream": lambda t: bool(_LIVE.search(t)),
     "media appearance (TV/radio, #kijktip)": lambda t: bool(_MEDIA.search(t)),
+    # lexical habits of the writers (the adversarial classifier's corpus-side n-grams)
+    "an exclamation mark": lambda t: "!" in t,
+    "a party's name (VVD, PVV, D66, ...)": lambda t: bool(_PARTY.search(t)),
+    "formal \"wij\"": lambda t: bool(re.search(r"\bwij\b", t, re.I)),
+    "opens with \"Vandaag\"": lambda t: t.lstrip().lower().startswith("vandaag"),
 }
 LENGTH_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
