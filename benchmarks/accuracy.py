@@ -176,7 +176,8 @@ def add_finetuned(path: str, results: dict, sets: dict, test_rows: list[dict],
         results[system.name] = evaluate(system, sets, test_rows)
         results[system.name]["posts_per_second"] = posts_per_second(system, sample)
         labels[precision] = np.concatenate([system.predict_proba([r["text"] for r in rows]).argmax(1)
-                                            for rows in [test_rows, *sets.values()]])
+                                            for name, rows in [("test", test_rows), *sets.items()]
+                                            if not name.endswith(" high")])  # subsets of "all"
     speeds = {}
     for row, folder in ((Afzender.name, None), (AfzenderEnsemble.name, ROOT / "models" / "e5-ensemble")):
         if row in results and (only or "posts_per_second" not in results[row]):

@@ -53,13 +53,14 @@ def agreement_sets() -> dict[str, list[str]]:
 def scores(predict_proba, sets: dict[str, list[dict]]) -> dict[str, float]:
     """Macro-F1 of ``predict_proba`` on each labelled set; for "party accounts" the share
     predicted partijpoliticus (their labels are the sender's)."""
-    from sklearn.metrics import f1_score
+    from afzender.evaluation.metrics import compute_metrics
 
     out = {}
     for name, rows in sets.items():
-        predicted = predict_proba([r["text"] for r in rows]).argmax(1)
-        out[name] = float(np.mean(predicted == LABELS.index("partijpoliticus")) if name == "party accounts"
-                          else f1_score(y_of(rows), predicted, average="macro"))
+        metrics = compute_metrics([r["label"] for r in rows], predict_proba([r["text"] for r in rows]),
+                                  bootstrap=0)
+        out[name] = float(metrics["share_predicted"]["partijpoliticus"] if name == "party accounts"
+                          else metrics["macro_f1"])
     return out
 
 

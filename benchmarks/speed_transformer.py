@@ -7,7 +7,7 @@ the arithmetic is the same) with a WordPiece tokenizer trained on the corpus. 2,
 real-post lengths (real posts from ../shared/data when present, else corpus posts). In one
 run, each system in its own subprocess (for a clean peak-memory reading):
 ``transformers.pipeline("text-classification")`` with its default batch size and with
-``batch_size=32``, and afzender's engine in fp32 and int8. Writes
+``batch_size=32``, and afzender's engine in fp32, int8 (feed-forward layers fp32) and int8-all. Writes
 benchmarks/results/speed_transformer.md (+ .json).
 """
 
@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, corpus, peak_rss_mb, real_sets, versions  # noqa: E402
 
-SYSTEMS = ["pipeline (default batch size)", "pipeline (batch_size=32)", "engine fp32", "engine int8"]
+SYSTEMS = ["pipeline (default batch size)", "pipeline (batch_size=32)", "engine fp32", "engine int8",
+           "engine int8-all"]
 MAX_LENGTH = 128
 
 
@@ -54,7 +55,7 @@ def run_system(name: str, model_dir: str, n: int, repeats: int, latency_posts: i
         single = lambda x: pipe(x)  # noqa: E731
     else:
         engine = InferenceEngine(model, tokenizer, EngineConfig(
-            max_length=MAX_LENGTH, precision="int8" if "int8" in name else "fp32"))
+            max_length=MAX_LENGTH, precision=name.removeprefix("engine ")))
         batch = engine.logits
         single = lambda x: engine.logits([x])  # noqa: E731
     batch(texts[:16])  # warm-up
@@ -147,7 +148,7 @@ def render(p: dict) -> str:
                      f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p50_ms'] / base['p50_ms']:.2f} | "
                      f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] / base['peak_rss_mb']:.2f} |")
     lines += ["", "Exactness of the engine:", ""]
-    for name in ("engine fp32", "engine int8"):
+    for name in (n for n in SYSTEMS if n.startswith("engine")):
         r = p["results"][name]
         decided = r.get("label_agreement_decided")
         lines.append(f"- {name}: label agreement with fp32 {r['label_agreement_vs_fp32']:.3f} "

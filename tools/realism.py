@@ -39,8 +39,9 @@ _QUOTE_POST = re.compile(
     r"\b(goed|mooi|sterk|belangrijk|interessant|helder|prima|lezenswaardig)e?\s+"
     r"(stuk|artikel|verhaal|interview|draadje|analyse|opiniestuk|column|betoog)\b|^\s*rt\s+@|"
     r"\blees\s+(hier|dit|mee)\b|\baanrader\b|\bmust[- ]read\b", re.I)
-_PARTY = re.compile(r"\b(vvd|pvv|cda|d66|sp|pvda|groenlinks|christenunie|sgp|pvdd|denk|ja21|fvd|"
-                    r"volt|bbb|nsc|50plus|bij1)\b", re.I)
+# DENK and Volt only as spelled by the parties: "denk" and "volt" are also Dutch words
+_PARTY = re.compile(r"\b(?i:vvd|pvv|cda|d66|sp|pvda|groenlinks|christenunie|sgp|pvdd|ja21|fvd|bbb|nsc|"
+                    r"50plus|bij1)\b|\bDENK\b|\bVolt\b")
 _LIVE = re.compile(r"\blive\b|livestream|kijk\s+(live\s+)?mee|\blivestream", re.I)
 _MEDIA = re.compile(
     r"#kijktip|#luistertip|\bte gast\b|\baan tafel\b|\bschuif\w* (vanavond )?aan\b|"
