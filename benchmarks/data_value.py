@@ -36,7 +36,7 @@ from afzender.backends.linear.model import LinearModel  # noqa: E402
 
 SEED = 0
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
-GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24), "w25-31": (25, 31)}
+GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24), "w25-31": (25, 31), "w32-37": (32, 37)}
 
 
 def wave(row: dict) -> int:
@@ -60,19 +60,26 @@ def main() -> None:
     sets = {"corpus test": [r for r in rows if r["split"] == "test"],
             **{k: v for k, v in real_sets().items() if k in REAL}}
     rng = random.Random(SEED)
-    realism = [r for r in fitted if wave(r) >= 25]
+    realism = [r for r in fitted if 25 <= wave(r) <= 31]
+    timelines = [r for r in fitted if 32 <= wave(r) <= 37]
     older = [r for r in fitted if wave(r) < 25]
-    older_mix = Counter({label: round(n * len(realism) / len(older))
-                         for label, n in Counter(r["label"] for r in older).items()})
     low = np.array([0.5 if r.get("confidence") == "low" else 1.0 for r in fitted])
-    variants = {
-        f"realism waves w25-w31 ({len(realism)} posts)": (realism, None),
-        "as many from w1-24, their own label mix": (like(older, older_mix, rng), None),
-        "as many from w1-24, the realism waves' label mix": (like(older, Counter(r["label"] for r in realism), rng), None),
+    variants: dict[str, tuple[list[dict], np.ndarray | None]] = {}
+    for name, part in ((f"wave 8: realism waves w25-w31 ({len(realism)} posts)", realism),
+                       (f"wave 9: MPs' timelines w32-w37 ({len(timelines)} posts)", timelines)):
+        if not part:
+            continue
+        own_mix = Counter({label: round(n * len(part) / len(older))
+                           for label, n in Counter(r["label"] for r in older).items()})
+        variants[name] = (part, None)
+        variants["  as many from w1-24, their own label mix"] = (like(older, own_mix, rng), None)
+        variants["  as many from w1-24, this wave's label mix"] = (
+            like(older, Counter(r["label"] for r in part), rng), None)
+    variants.update({
         f"w1-24 ({len(older)} posts)": (older, None),
         f"all waves ({len(fitted)} posts, as shipped)": (fitted, None),
         "all waves, low-confidence posts at weight 0.5": (fitted, low),
-    }
+    })
     results = {}
     for name, (part, weights) in variants.items():
         results[name] = {"posts": len(part), "labels": dict(Counter(r["label"] for r in part)),
