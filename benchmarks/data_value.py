@@ -6,12 +6,13 @@ Linear models with the shipped model's features and C, fitted on parts of the co
 train + dev splits, scored on the corpus test split and on the real sets in
 ../shared/data (evaluation only, never trained on):
 
-- the realism waves (w25-w31) alone, against as many posts drawn from waves 1-24, drawn
-  once with the corpus's own label mix and once with the realism waves' label mix;
+- wave 8 (the realism waves w25-w31) and wave 9 (MPs' timelines, w32-w37) each alone,
+  against as many posts drawn from waves 1-24, drawn once with their own label mix and once
+  with the wave's;
 - waves 1-24 alone and all waves;
 - all waves with the writer's low-confidence posts down-weighted;
-- leave-one-wave-group-out: fitted on two of w1-7, w8-24, w25-31, scored on the third (a
-  corpus-only measure of how well a fit carries to posts written another time, by other
+- leave-one-wave-group-out: fitted on all but one of w1-7, w8-24, w25-31, w32-37, scored on
+  that one (a corpus-only measure of how well a fit carries to posts written another time, by other
   briefs).
 
 Writes benchmarks/results/data_value.md (+ .json).
@@ -71,9 +72,10 @@ def main() -> None:
             continue
         own_mix = Counter({label: round(n * len(part) / len(older))
                            for label, n in Counter(r["label"] for r in older).items()})
+        wave_name = name.split(":")[0]
         variants[name] = (part, None)
-        variants["  as many from w1-24, their own label mix"] = (like(older, own_mix, rng), None)
-        variants["  as many from w1-24, this wave's label mix"] = (
+        variants[f"as many from w1-24 as {wave_name}, their own label mix"] = (like(older, own_mix, rng), None)
+        variants[f"as many from w1-24 as {wave_name}, {wave_name}'s label mix"] = (
             like(older, Counter(r["label"] for r in part), rng), None)
     variants.update({
         f"w1-24 ({len(older)} posts)": (older, None),
@@ -102,7 +104,7 @@ def main() -> None:
              "| fitted on | posts | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
     for name, row in results.items():
         lines.append(f"| {name} | {row['posts']} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
-    lines += ["", "Leave one wave group out (fitted on the other two, macro-F1 on the group): "
+    lines += ["", "Leave one wave group out (fitted on the other groups, macro-F1 on the group): "
               + ", ".join(f"{k} {v:.3f}" for k, v in cross_wave.items()) + "."]
     (RESULTS / "data_value.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
