@@ -23,9 +23,9 @@ import torch
 
 from ..._once import Once
 from .e5convert import NAME, PASSAGE, base_model_path
-from .engine import EngineConfig, InferenceEngine, torch_threads
+from .engine import INT8_PRECISIONS, EngineConfig, InferenceEngine, torch_threads
 
-PRECISIONS = ("fp32", "int8", "int8-all")
+PRECISIONS = ("fp32", *INT8_PRECISIONS)  # the CPU precisions of the engine
 MAX_LENGTH = 512
 
 
