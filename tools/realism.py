@@ -12,6 +12,9 @@ figures and the adversarial classifier's most telling n-grams enter the report.
 - **Style shares**: mentions, hashtags, links, replies, line breaks, short posts, quotations,
   English, emoji, all caps, thread markers, quote-posts, live-stream and media-appearance posts.
 - **Length distribution**: quantiles, and a plot of the two distributions.
+- **By label, members of parliament**: how often each label's posts carry explicit signposts
+  (party names, parliamentary and campaign words), replies and lengths, in the corpus's MP posts
+  and in the labelled real files' MP posts (aggregate shares over the real labels).
 """
 
 from __future__ import annotations
@@ -94,6 +97,21 @@ STYLE: dict[str, Callable[[str], bool]] = {
     "opens with \"Vandaag\"": lambda t: t.lstrip().lower().startswith("vandaag"),
 }
 LENGTH_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+_SIGNPOST = re.compile(
+    r"\b(vvd|pvv|cda|d66|gl|groenlinks|pvda|sp|cu|christenunie|sgp|denk|fvd|volt|ja21|bbb|pvdd|nsc|"
+    r"50plus|motie|kamervragen|stem|stemmen|campagne|fractie|verkiezing\w*|partij|lid worden|congres|"
+    r"lijsttrekker|debat)\b", re.I)
+_GOVERNMENT_OR_VERDICT = re.compile(
+    r"\b(moet|moeten|schandalig|onacceptabel|belachelijk|kabinet|regering|rutte|minister)\b", re.I)
+LABELS = ("minister-in-functie", "partijpoliticus", "privépersoon")
+_MENTION = re.compile(r"\.?@\w+")
+_LINK = re.compile(r"https?://\S+|www\.\S+|\(LINK\)")
+
+
+def anonymise(text: str) -> str:
+    """Mentions and links as research data sets write them (``@USER``, ``(LINK)``), so that an
+    adversarial classifier cannot win on one real file's anonymisation alone."""
+    return _MENTION.sub("@USER", _LINK.sub("(LINK)", text))
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -114,6 +132,21 @@ def style_shares(texts: list[str]) -> dict[str, float]:
 def length_summary(texts: list[str]) -> dict[str, float]:
     lengths = np.array([len(t) for t in texts])
     return {f"p{int(q * 100)}": float(np.quantile(lengths, q)) for q in LENGTH_QUANTILES}
+
+
+def by_label(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per label: share with a signpost, with a government or verdict word, of replies; median length."""
+    out = {}
+    for label in LABELS:
+        texts = [r["text"] for r in rows if r["label"] == label]
+        if texts:
+            out[label] = {"n": len(texts),
+                          "signpost": float(np.mean([bool(_SIGNPOST.search(t)) for t in texts])),
+                          "government or verdict word": float(np.mean(
+                              [bool(_GOVERNMENT_OR_VERDICT.search(t)) for t in texts])),
+                          "reply": float(np.mean([t.lstrip(".").startswith("@") for t in texts])),
+                          "median length": float(np.median([len(t) for t in texts]))}
+    return out
 
 
 def adversarial(corpus_texts: list[str], real_texts: list[str], top: int = 20) -> dict:
@@ -164,9 +197,19 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
         "length": {name: length_summary(texts) for name, texts in groups.items()},
         "n": {name: len(texts) for name, texts in groups.items()},
     }
+    realism["adversarial_anonymised"] = adversarial([anonymise(t) for t in corpus_texts],
+                                                    [anonymise(t) for t in real_texts])
+    realism["adversarial_per_file"] = {name: adversarial(corpus_texts, [r["text"] for r in rows])["auc"]
+                                       for name, rows in real.items()}
     realism_waves = [r["text"] for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
     if realism_waves:
         realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
+    mps = {"corpus": [r for r in corpus if r.get("sender_kind") == "member-of-parliament"]}
+    newest = max(int(wave_of(r["id"])[1:]) for r in corpus)
+    mps["corpus, newest wave group"] = [r for r in mps["corpus"] if int(wave_of(r["id"])[1:]) >= newest - 5]
+    mps.update({f"real {name}": [r for r in rows if r.get("sender_kind") == "member-of-parliament"]
+                for name, rows in real.items() if any(r.get("sender_kind") == "member-of-parliament" for r in rows)})
+    realism["members_of_parliament_by_label"] = {name: by_label(rows) for name, rows in mps.items()}
     realism["within_factor_1_5"] = {
         name: _within(realism["style"]["corpus (all)"][name], realism["style"]["real (all files)"][name])
         for name in STYLE}
@@ -196,6 +239,11 @@ def render(report: dict) -> str:
         new = report["adversarial_new_waves"]
         out.append(f"The realism waves alone (w25 and later), {new['n_each']} posts each: "
                    f"**ROC AUC {new['auc']:.3f}**.")
+    if "adversarial_anonymised" in report:
+        out.append(f"With mentions and links anonymised on both sides (`@USER`, `(LINK)`, as one real "
+                   f"file has them): **ROC AUC {report['adversarial_anonymised']['auc']:.3f}**. "
+                   "Against each real file alone: " + ", ".join(
+                       f"{name} {auc:.3f}" for name, auc in report["adversarial_per_file"].items()) + ".")
     out += ["", "Most telling n-grams for *real*: " + ", ".join(f"`{f}`" for f in adv["real_features"]),
             "", "Most telling n-grams for *corpus*: " + ", ".join(f"`{f}`" for f in adv["corpus_features"]),
             "", "## Style shares", "",
@@ -217,6 +265,20 @@ def render(report: dict) -> str:
             for g in ["corpus (all)", "real (all files)"] + groups
             + [g for g in style if g.startswith("real ") and g != "real (all files)"]]
     out += [_md_table(["group", "n"] + quantiles, rows), "", "![length distribution](realism.png)", ""]
+    if "members_of_parliament_by_label" in report:
+        out += ["## By label: posts of members of parliament", "",
+                "Signpost: a party's name, motie, Kamervragen, debat, fractie, stem(men), campagne, "
+                "verkiezing(en), lijsttrekker, congres or partij. Government or verdict word: moet(en), "
+                "kabinet, regering, Rutte, minister, schandalig, onacceptabel, belachelijk. Real shares "
+                "are aggregates over the real files' labels.", ""]
+        rows = []
+        for group, labels in report["members_of_parliament_by_label"].items():
+            for label, figures in labels.items():
+                rows.append([group, label, str(figures["n"]), f"{figures['signpost']:.0%}",
+                             f"{figures['government or verdict word']:.0%}", f"{figures['reply']:.0%}",
+                             f"{figures['median length']:.0f}"])
+        out += [_md_table(["group", "label", "n", "signpost", "government or verdict word", "reply",
+                           "median length"], rows), ""]
     return "\n".join(out)
 
 

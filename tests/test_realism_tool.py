@@ -1,0 +1,42 @@
+"""The realism report's measures (``tools/realism.py``), on hand-made posts."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+realism = pytest.importorskip("realism")
+
+
+def test_anonymise_writes_mentions_and_links_as_research_files_do():
+    text = ".@JanDeVries zie https://t.co/AbC123 en www.example.nl, of (LINK) via @x_y"
+    assert realism.anonymise(text) == "@USER zie (LINK) en (LINK) of (LINK) via @USER"
+
+
+def test_anonymise_is_idempotent():
+    once = realism.anonymise("@a @b https://t.co/x")
+    assert realism.anonymise(once) == once
+
+
+def test_by_label_counts_signposts_replies_and_lengths():
+    rows = [
+        {"text": "Onze motie is aangenomen!", "label": "partijpoliticus"},
+        {"text": "Wat een vakmensen. En wat een regeldruk.", "label": "partijpoliticus"},
+        {"text": "@sanne haha dank je", "label": "privépersoon"},
+        {"text": "Het kabinet moet nu ingrijpen", "label": "partijpoliticus"},
+    ]
+    figures = realism.by_label(rows)
+    assert set(figures) == {"partijpoliticus", "privépersoon"}
+    partij = figures["partijpoliticus"]
+    assert partij["n"] == 3
+    assert partij["signpost"] == pytest.approx(1 / 3)
+    assert partij["government or verdict word"] == pytest.approx(1 / 3)
+    assert partij["reply"] == 0.0
+    assert figures["privépersoon"]["reply"] == 1.0
+    assert figures["privépersoon"]["median length"] == len("@sanne haha dank je")
+
+
+def test_signposts_do_not_match_inside_words():
+    figures = realism.by_label([{"text": "Spaarpot, gladde weg, cupcake", "label": "partijpoliticus"}])
+    assert figures["partijpoliticus"]["signpost"] == 0.0
