@@ -47,8 +47,8 @@ def load(path):
             errors.append(f"{path}:{lineno}: hard must be true/false")
         if row.get("hard") and not str(row.get("note", "")).strip():
             errors.append(f"{path}:{lineno}: hard post needs a note")
-        if row.get("confidence", "high") not in {"high", "low"}:
-            errors.append(f"{path}:{lineno}: confidence must be 'high' or 'low'")
+        if row.get("confidence", "high") not in {"high", "mixed", "low"}:
+            errors.append(f"{path}:{lineno}: confidence must be 'high', 'mixed' or 'low'")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(row.get("date", ""))):
             errors.append(f"{path}:{lineno}: date must be YYYY-MM-DD")
         row["_where"] = f"{Path(path).name}:{lineno}"
