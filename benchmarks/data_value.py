@@ -6,12 +6,12 @@ Linear models with the shipped model's features and C, fitted on parts of the co
 train + dev splits, scored on the corpus test split and on the real sets in
 ../shared/data (evaluation only, never trained on):
 
-- wave 8 (the realism waves w25-w31) and wave 9 (MPs' timelines, w32-w37) each alone,
-  against as many posts drawn from waves 1-24, drawn once with their own label mix and once
-  with the wave's;
+- each realism wave alone (wave 8: w25-w31; 9: MPs' timelines, w32-w37; 10: MPs' posts without
+  signposts, w38-w43; 11: party accounts, w44-w46), against as many posts drawn from waves 1-24,
+  drawn once with their own label mix and once with the wave's;
 - waves 1-24 alone and all waves;
 - all waves with the writer's low-confidence posts down-weighted;
-- leave-one-wave-group-out: fitted on all but one of w1-7, w8-24, w25-31, w32-37, scored on
+- leave-one-wave-group-out: fitted on all but one of the groups below, scored on
   that one (a corpus-only measure of how well a fit carries to posts written another time, by other
   briefs).
 
@@ -37,7 +37,9 @@ from afzender.backends.linear.model import LinearModel  # noqa: E402
 
 SEED = 0
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
-GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24), "w25-31": (25, 31), "w32-37": (32, 37)}
+WAVES = {"wave 8: realism waves": (25, 31), "wave 9: MPs' timelines": (32, 37),
+         "wave 10: MPs without signposts": (38, 43), "wave 11: party accounts": (44, 46)}
+GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24)} | {f"w{lo}-{hi}": (lo, hi) for lo, hi in WAVES.values()}
 
 
 def wave(row: dict) -> int:
@@ -61,15 +63,14 @@ def main() -> None:
     sets = {"corpus test": [r for r in rows if r["split"] == "test"],
             **{k: v for k, v in real_sets().items() if k in REAL}}
     rng = random.Random(SEED)
-    realism = [r for r in fitted if 25 <= wave(r) <= 31]
-    timelines = [r for r in fitted if 32 <= wave(r) <= 37]
     older = [r for r in fitted if wave(r) < 25]
     low = np.array([0.5 if r.get("confidence") == "low" else 1.0 for r in fitted])
     variants: dict[str, tuple[list[dict], np.ndarray | None]] = {}
-    for name, part in ((f"wave 8: realism waves w25-w31 ({len(realism)} posts)", realism),
-                       (f"wave 9: MPs' timelines w32-w37 ({len(timelines)} posts)", timelines)):
+    for title, (lo, hi) in WAVES.items():
+        part = [r for r in fitted if lo <= wave(r) <= hi]
         if not part:
             continue
+        name = f"{title} w{lo}-w{hi} ({len(part)} posts)"
         own_mix = Counter({label: round(n * len(part) / len(older))
                            for label, n in Counter(r["label"] for r in older).items()})
         wave_name = name.split(":")[0]
