@@ -205,8 +205,8 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
     if realism_waves:
         realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
     mps = {"corpus": [r for r in corpus if r.get("sender_kind") == "member-of-parliament"]}
-    newest = max(int(wave_of(r["id"])[1:]) for r in corpus)
-    mps["corpus, newest wave group"] = [r for r in mps["corpus"] if int(wave_of(r["id"])[1:]) >= newest - 5]
+    mps["corpus, wave 10 (w38–w43, MPs without signposts)"] = [
+        r for r in mps["corpus"] if 38 <= int(wave_of(r["id"])[1:]) <= 43]
     mps.update({f"real {name}": [r for r in rows if r.get("sender_kind") == "member-of-parliament"]
                 for name, rows in real.items() if any(r.get("sender_kind") == "member-of-parliament" for r in rows)})
     realism["members_of_parliament_by_label"] = {name: by_label(rows) for name, rows in mps.items()}
