@@ -204,11 +204,13 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
     realism_waves = [r["text"] for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
     if realism_waves:
         realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
-    mps = {"corpus": [r for r in corpus if r.get("sender_kind") == "member-of-parliament"]}
+    def of_mps(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if r.get("sender_kind") == "member-of-parliament"]
+
+    mps = {"corpus": of_mps(corpus)}
     mps["corpus, wave 10 (w38–w43, MPs without signposts)"] = [
         r for r in mps["corpus"] if 38 <= int(wave_of(r["id"])[1:]) <= 43]
-    mps.update({f"real {name}": [r for r in rows if r.get("sender_kind") == "member-of-parliament"]
-                for name, rows in real.items() if any(r.get("sender_kind") == "member-of-parliament" for r in rows)})
+    mps.update({f"real {name}": of_mps(rows) for name, rows in real.items() if of_mps(rows)})
     realism["members_of_parliament_by_label"] = {name: by_label(rows) for name, rows in mps.items()}
     realism["within_factor_1_5"] = {
         name: _within(realism["style"]["corpus (all)"][name], realism["style"]["real (all files)"][name])
