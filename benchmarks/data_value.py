@@ -7,9 +7,8 @@ train + dev splits, scored on the corpus test split and on the real sets in
 ../shared/data (evaluation only, never trained on):
 
 - each realism wave alone (wave 8: w25-w31; 9: MPs' timelines, w32-w37; 10: MPs' posts without
-  signposts, w38-w43; 11: party accounts, w44-w46; 12: government accounts, w47-w50), against
-  as many posts drawn from waves 1-24, drawn once with their own label mix and once with the
-  wave's;
+  signposts, w38-w43; 11: party accounts, w44-w46), against as many posts drawn from waves
+  1-24, drawn once with their own label mix and once with the wave's;
 - waves 1-24 alone and all waves;
 - all waves with the writer's low-confidence posts down-weighted;
 - leave-one-wave-group-out: fitted on all but one of the groups below, scored on
@@ -39,8 +38,7 @@ from afzender.backends.linear.model import LinearModel  # noqa: E402
 SEED = 0
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
 WAVES = {"wave 8: realism waves": (25, 31), "wave 9: MPs' timelines": (32, 37),
-         "wave 10: MPs without signposts": (38, 43), "wave 11: party accounts": (44, 46),
-         "wave 12: government accounts": (47, 50)}
+         "wave 10: MPs without signposts": (38, 43), "wave 11: party accounts": (44, 46)}
 GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24)} | {f"w{lo}-{hi}": (lo, hi) for lo, hi in WAVES.values()}
 
 

@@ -183,3 +183,16 @@ def test_confidence_follows_writers_and_second_annotators(rows):
     unsure = counts[(True, "low")] + counts[(True, "mixed")]
     assert unsure / (unsure + counts[(True, "high")]) > 0.2
     assert counts[(False, "low")] > 0
+
+
+def test_set_aside_waves_stay_out_of_the_corpus(rows):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_corpus import SET_ASIDE, wave_number
+
+    drafted = {wave_number(r["id"]) for r in _drafts().values()}
+    in_corpus = {wave_number(r["id"]) for r in rows}
+    assert SET_ASIDE <= drafted  # still in data/drafts/, with their annotations
+    assert not SET_ASIDE & in_corpus
+    assert drafted - SET_ASIDE == in_corpus

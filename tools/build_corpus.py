@@ -9,7 +9,8 @@ duplicates of an earlier post (after normalisation), applies the label-preservin
 augmentation of tools/augment.py to the waves written before the realism brief, and writes
 data/corpus.jsonl plus data/annotations/agreement.json. ``confidence`` is the writer's where
 the draft gives one, else ``low`` when the blind second annotator was not sure, else ``high``.
-Deterministic: the same inputs give the same bytes.
+Waves in ``SET_ASIDE`` are written and labelled but left out of the corpus (the datasheet says
+why). Deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "
           "note", "confidence", "augmented", "split"]
 #: Waves written before the realism brief (WAVE8_BRIEF.md) get the style augmentation of augment.py.
 LAST_UNAUGMENTED_WAVE = 24
+#: Waves kept in data/drafts/ with their annotations but not assembled into the corpus:
+#: wave 12 (w47-w50, government accounts), see data/DATASHEET.md.
+SET_ASIDE = frozenset({47, 48, 49, 50})
+
+
+def wave_number(post_id: str) -> int:
+    """The writing wave of a post id (``w25-0001`` → 25)."""
+    return int(post_id.split("-", 1)[0][1:])
 
 
 def split_of(account: str) -> str:
@@ -74,6 +83,7 @@ def stats_markdown(corpus: list[dict], agreement: dict) -> str:
 
 def main() -> None:
     drafts = sorted((ROOT / "data/drafts").glob("w*.jsonl"), key=lambda p: int(p.stem[1:]))
+    drafts = [path for path in drafts if int(path.stem[1:]) not in SET_ASIDE]
     first = [json.loads(line) for path in drafts for line in open(path, encoding="utf-8")]
     second: dict[str, str] = {}
     unsure: set[str] = set()
@@ -107,7 +117,7 @@ def main() -> None:
         out = {field: row.get(field) for field in FIELDS}
         confidence = row.get("confidence") or ("low" if row["id"] in unsure else "high")
         text, augmented = row["text"], []
-        if int(row["id"].split("-")[0][1:]) <= LAST_UNAUGMENTED_WAVE:
+        if wave_number(row["id"]) <= LAST_UNAUGMENTED_WAVE:
             text, augmented = augment(row)
         out.update(text=text, label=label, split=split_of(row["account"]), hard=bool(row.get("hard")),
                    note=row.get("note") or "", confidence=confidence, augmented=augmented)
@@ -127,6 +137,7 @@ def main() -> None:
             confusions={f"{a} -> {b}": n for (a, b), n in sorted(Counter(
                 (a, b) for a, b in both if a != b).items())},
         )
+    agreement["set_aside_waves"] = sorted(SET_ASIDE)
     agreement["duplicates_dropped"] = dropped
     with open(ROOT / "data/corpus.jsonl", "w", encoding="utf-8") as handle:
         for row in corpus:
