@@ -27,6 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_corpus import wave_number  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -201,7 +204,7 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
                                                     [anonymise(t) for t in real_texts])
     realism["adversarial_per_file"] = {name: adversarial(corpus_texts, [r["text"] for r in rows])["auc"]
                                        for name, rows in real.items()}
-    realism_waves = [r["text"] for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
+    realism_waves = [r["text"] for r in corpus if wave_number(r["id"]) >= 25]
     if realism_waves:
         realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
     def of_mps(rows: list[dict]) -> list[dict]:
@@ -209,7 +212,7 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
 
     mps = {"corpus": of_mps(corpus)}
     mps["corpus, wave 10 (w38–w43, MPs without signposts)"] = [
-        r for r in mps["corpus"] if 38 <= int(wave_of(r["id"])[1:]) <= 43]
+        r for r in mps["corpus"] if 38 <= wave_number(r["id"]) <= 43]
     mps.update({f"real {name}": of_mps(rows) for name, rows in real.items() if of_mps(rows)})
     realism["members_of_parliament_by_label"] = {name: by_label(rows) for name, rows in mps.items()}
     realism["within_factor_1_5"] = {
@@ -294,8 +297,8 @@ def plot_lengths(corpus: list[dict], real_texts: list[str], path: Path) -> None:
         return
     bins = np.linspace(0, 400, 41)
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    old = [len(r["text"]) for r in corpus if int(wave_of(r["id"])[1:]) < 25]
-    new = [len(r["text"]) for r in corpus if int(wave_of(r["id"])[1:]) >= 25]
+    old = [len(r["text"]) for r in corpus if wave_number(r["id"]) < 25]
+    new = [len(r["text"]) for r in corpus if wave_number(r["id"]) >= 25]
     ax.hist(np.clip([len(t) for t in real_texts], 0, 400), bins=bins, density=True, alpha=0.5, label="real")
     ax.hist(np.clip(old, 0, 400), bins=bins, density=True, histtype="step", lw=2, label="corpus w1–w24")
     if new:
