@@ -46,9 +46,12 @@ def wave(row: dict) -> int:
     return int(re.match(r"w(\d+)-", row["id"]).group(1))
 
 
-def fit(rows: list[dict], weights: np.ndarray | None = None) -> LinearModel:
-    """With the shipped model's C (chosen on corpus dev by its build)."""
-    C = afzender.load().backend.config["C"]
+def shipped_C() -> float:
+    """The shipped model's C (chosen on corpus dev by its build)."""
+    return afzender.load().backend.config["C"]
+
+
+def fit(rows: list[dict], C: float, weights: np.ndarray | None = None) -> LinearModel:
     return LinearModel.fit([r["text"] for r in rows], y_of(rows), C=C, sample_weight=weights)
 
 
@@ -63,6 +66,7 @@ def main() -> None:
     sets = {"corpus test": [r for r in rows if r["split"] == "test"],
             **{k: v for k, v in real_sets().items() if k in REAL}}
     rng = random.Random(SEED)
+    C = shipped_C()
     older = [r for r in fitted if wave(r) < 25]
     low = np.array([0.5 if r.get("confidence") == "low" else 1.0 for r in fitted])
     variants: dict[str, tuple[list[dict], np.ndarray | None]] = {}
@@ -86,16 +90,16 @@ def main() -> None:
     results = {}
     for name, (part, weights) in variants.items():
         results[name] = {"posts": len(part), "labels": dict(Counter(r["label"] for r in part)),
-                         **scores(fit(part, weights).predict_proba, sets)}
+                         **scores(fit(part, C, weights).predict_proba, sets)}
         print(name, {k: v for k, v in results[name].items() if isinstance(v, float)}, flush=True)
     cross_wave = {}
     for name, (lo, hi) in GROUPS.items():
         inside = [r for r in fitted if lo <= wave(r) <= hi]
         outside = [r for r in fitted if not lo <= wave(r) <= hi]
-        cross_wave[name] = scores(fit(outside).predict_proba, {name: inside})[name]
+        cross_wave[name] = scores(fit(outside, C).predict_proba, {name: inside})[name]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "data_value.json").write_text(json.dumps(
-        {"C": afzender.load().backend.config["C"], "results": results, "leave_one_wave_group_out": cross_wave, "versions": versions()},
+        {"C": C, "results": results, "leave_one_wave_group_out": cross_wave, "versions": versions()},
         indent=2, ensure_ascii=False) + "\n")
     columns = list(sets)
     lines = ["# What each part of the corpus is worth on real posts", "",
