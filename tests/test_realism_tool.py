@@ -40,3 +40,16 @@ def test_by_label_counts_signposts_replies_and_lengths():
 def test_signposts_do_not_match_inside_words():
     figures = realism.by_label([{"text": "Spaarpot, gladde weg, cupcake", "label": "partijpoliticus"}])
     assert figures["partijpoliticus"]["signpost"] == 0.0
+
+
+def test_content_words_leave_out_links_mentions_hashtags_and_short_words():
+    text = "@Minister_X Goed #Stikstof plan, lees https://t.co/Ab12 (LINK) én 2024 regels!"
+    assert realism.content_words(text) == ["goed", "plan", "lees", "regels"]
+
+
+def test_unseen_word_share_counts_every_occurrence():
+    reference = ["De boeren demonstreren bij het provinciehuis"]
+    texts = ["boeren boeren woningnood", "provinciehuis stikstof"]
+    # occurrences: boeren, boeren, woningnood, provinciehuis, stikstof -> 2 of 5 unseen
+    assert realism.unseen_word_share(reference, texts) == pytest.approx(2 / 5)
+    assert realism.unseen_word_share(reference, []) == 0.0

@@ -152,6 +152,23 @@ def by_label(rows: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\(LINK\)|\.?@\w+|#\w+")
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of four or more letters, leaving out links, mentions and hashtags."""
+    return [w.lower() for w in _CONTENT_WORD.findall(_NOT_WORDS.sub(" ", text))]
+
+
+def unseen_word_share(reference_texts: list[str], texts: list[str]) -> float:
+    """Share of the content words of ``texts`` (every occurrence) that never occur in
+    ``reference_texts``: how much of a reader's vocabulary the reference lacks."""
+    seen = {w for t in reference_texts for w in content_words(t)}
+    words = [w for t in texts for w in content_words(t)]
+    return float(np.mean([w not in seen for w in words])) if words else 0.0
+
+
 def adversarial(corpus_texts: list[str], real_texts: list[str], top: int = 20) -> dict:
     """Cross-validated ROC AUC of a classifier telling corpus (0) from real (1) posts."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -204,6 +221,11 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
                                                     [anonymise(t) for t in real_texts])
     realism["adversarial_per_file"] = {name: adversarial(corpus_texts, [r["text"] for r in rows])["auc"]
                                        for name, rows in real.items()}
+    fitted = [r["text"] for r in corpus if r["split"] != "test"]
+    realism["unseen_words"] = {"corpus test (against corpus train + dev)": unseen_word_share(
+        fitted, groups["corpus test"])}
+    realism["unseen_words"].update({f"real {name} (against the whole corpus)": unseen_word_share(
+        corpus_texts, [r["text"] for r in rows]) for name, rows in real.items()})
     realism_waves = [r["text"] for r in corpus if wave_number(r["id"]) >= 25]
     if realism_waves:
         realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
@@ -270,6 +292,14 @@ def render(report: dict) -> str:
             for g in ["corpus (all)", "real (all files)"] + groups
             + [g for g in style if g.startswith("real ") and g != "real (all files)"]]
     out += [_md_table(["group", "n"] + quantiles, rows), "", "![length distribution](realism.png)", ""]
+    if "unseen_words" in report:
+        out += ["## Vocabulary", "",
+                "Share of content words (four or more letters; links, mentions and hashtags left out; "
+                "every occurrence counted) that never occur in the reference. The corpus test split "
+                "against the rest of the corpus is the floor that new accounts writing on the same "
+                "topics give; the distance above it is the vocabulary the corpus lacks.", ""]
+        out += [_md_table(["texts", "unseen words"],
+                          [[name, f"{share:.1%}"] for name, share in report["unseen_words"].items()]), ""]
     if "members_of_parliament_by_label" in report:
         out += ["## By label: posts of members of parliament", "",
                 "Signpost: a party's name, motie, Kamervragen, debat, fractie, stem(men), campagne, "
