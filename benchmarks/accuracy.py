@@ -22,11 +22,21 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (LABELS, RESULTS, ROOT, FastText, SklearnTfidf, corpus,  # noqa: E402
-                    importable, real_sets, versions, y_of)
+from common import (
+    LABELS,
+    RESULTS,
+    ROOT,
+    FastText,
+    SklearnTfidf,
+    corpus,
+    importable,
+    real_sets,
+    versions,
+    y_of,
+)
 
-import afzender  # noqa: E402
-from afzender.evaluation.metrics import compute_metrics  # noqa: E402
+import afzender
+from afzender.evaluation.metrics import compute_metrics
 
 SEED = 0
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -187,7 +197,7 @@ def add_finetuned(path: str, results: dict, sets: dict, test_rows: list[dict],
     return {"path": str(path), "date": versions()["date"],
             "speeds_remeasured": sorted(speeds),
             "int8_fp32_label_agreement": round(float(np.mean(labels["int8"] == labels["fp32"])), 4),
-            "int8_fp32_posts": int(len(labels["fp32"])),
+            "int8_fp32_posts": len(labels["fp32"]),
             "training": afzender.load(path).metadata.get("training", {}),
             "command": afzender.load(path).metadata.get("command")}
 

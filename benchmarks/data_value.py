@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, corpus, real_sets, scores, versions, y_of  # noqa: E402
+from common import RESULTS, corpus, real_sets, scores, versions, y_of
 
-import afzender  # noqa: E402
-from afzender.backends.linear.model import LinearModel  # noqa: E402
+import afzender
+from afzender.backends.linear.model import LinearModel
 
 SEED = 0
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")

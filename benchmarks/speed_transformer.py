@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, corpus, peak_rss_mb, real_sets, versions  # noqa: E402
+from common import RESULTS, corpus, peak_rss_mb, real_sets, versions
 
 SYSTEMS = ["pipeline (default batch size)", "pipeline (batch_size=32)", "engine fp32", "engine int8",
            "engine int8-all"]

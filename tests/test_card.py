@@ -2,12 +2,12 @@
 
 import json
 
+from conftest import TINY
+
 import afzender
 from afzender.card import model_card
 from afzender.inputs.corpus import corpus_path
 from afzender.training import describe_source
-
-from conftest import TINY
 
 
 def test_card_of_a_users_model_describes_its_own_data(tmp_path):

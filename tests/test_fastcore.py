@@ -6,13 +6,14 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import afzender
 from afzender.backends.linear import model as linear
-from afzender.features import _SALTS
 from afzender.backends.linear.model import LinearModel
 from afzender.calibration import softmax
+from afzender.features import _SALTS
 from afzender.text import MAX_CHARS, normalize_joined, prejoin
 
 # AFZENDER_REQUIRE_FASTCORE=1 (set by .ci/run): a missing or stale C core fails these tests

@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 import afzender  # noqa: E402
-from afzender.backends.transformer.tiny import make_encoder  # noqa: E402
 from afzender.backends.transformer.fit import _length_grouped  # noqa: E402
+from afzender.backends.transformer.tiny import make_encoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

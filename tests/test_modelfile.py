@@ -1,6 +1,5 @@
 import json
 import pickle
-import shutil
 import subprocess
 from pathlib import Path
 

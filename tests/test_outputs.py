@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from afzender.cli import _one_line, main
 from afzender.outputs import csv_cell, md_cell, terminal_safe

@@ -3,13 +3,13 @@ split column holds and whatever the backend; the metadata names every row's role
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import TINY, fake_e5
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import afzender
 from afzender import DataError
 from afzender.inputs.splits import compact_rows, plan_split
-
-from conftest import TINY, fake_e5
 
 LABELS = afzender.LABELS
 

@@ -1,4 +1,5 @@
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from afzender.text import MAX_CHARS, SEPARATOR, encoder_texts, normalize, normalize_joined
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_corpus import wave_number  # noqa: E402
+from build_corpus import wave_number
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -36,8 +36,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 SEED = 0
 
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
-_EN_WORDS = frozenset("the and of to is are we our for with this that on in be will have it you".split())
-_NL_WORDS = frozenset("de het een van en is zijn we wij onze voor met dit dat op in ik je niet".split())
+_EN_WORDS = frozenset(["the", "and", "of", "to", "is", "are", "we", "our", "for", "with", "this", "that", "on", "in", "be", "will", "have", "it", "you"])
+_NL_WORDS = frozenset(["de", "het", "een", "van", "en", "is", "zijn", "we", "wij", "onze", "voor", "met", "dit", "dat", "op", "in", "ik", "je", "niet"])
 _QUOTE = re.compile(r"[\"“”„«»][^\"“”„«»]{3,}[\"“”„«»]|‘[^‘’]{3,}’")
 _CAPS_WORD = re.compile(r"\b[A-ZÀ-Þ]{3,}\b")
 _THREAD = re.compile(r"(?:^|\s)\(?(\d{1,2})/(\d{1,2})\)?(?=\s|$)|🧵")
@@ -173,8 +173,8 @@ def adversarial(corpus_texts: list[str], real_texts: list[str], top: int = 20) -
     """Cross-validated ROC AUC of a classifier telling corpus (0) from real (1) posts."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
 
     rng = np.random.default_rng(SEED)
