@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import re
@@ -62,6 +63,14 @@ def scores(predict_proba, sets: dict[str, list[dict]]) -> dict[str, float]:
         out[name] = float(metrics["share_predicted"]["partijpoliticus"] if name == "party accounts"
                           else metrics["macro_f1"])
     return out
+
+
+@functools.cache
+def shipped_C() -> float:
+    """The shipped default model's C (chosen on corpus dev by its build)."""
+    from afzender import load
+
+    return load().backend.config["C"]
 
 
 def y_of(rows: list[dict]) -> np.ndarray:

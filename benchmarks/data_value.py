@@ -30,9 +30,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, corpus, real_sets, scores, versions, y_of
+from common import RESULTS, corpus, real_sets, scores, shipped_C, versions, y_of
 
-import afzender
 from afzender.backends.linear.model import LinearModel
 
 SEED = 0
@@ -44,11 +43,6 @@ GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24)} | {f"w{lo}-{hi}": (lo, hi) for lo, h
 
 def wave(row: dict) -> int:
     return int(re.match(r"w(\d+)-", row["id"]).group(1))
-
-
-def shipped_C() -> float:
-    """The shipped model's C (chosen on corpus dev by its build)."""
-    return afzender.load().backend.config["C"]
 
 
 def fit(rows: list[dict], C: float, weights: np.ndarray | None = None) -> LinearModel:
