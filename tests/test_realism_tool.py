@@ -53,3 +53,15 @@ def test_unseen_word_share_counts_every_occurrence():
     # occurrences: boeren, boeren, woningnood, provinciehuis, stikstof -> 2 of 5 unseen
     assert realism.unseen_word_share(reference, texts) == pytest.approx(2 / 5)
     assert realism.unseen_word_share(reference, []) == 0.0
+
+
+def test_adversarial_reports_the_mean_and_spread_over_draws():
+    written = [f"Mooie dag in het park met de hond nummer {i}" for i in range(20)]
+    real = [f"Stemmen op lijst {i}: debat over stikstof en wonen" for i in range(20)]
+    result = realism.adversarial(written, real, top=3, draws=2)
+    assert result["n_each"] == 20
+    assert len(result["aucs"]) == 2
+    assert result["auc"] == pytest.approx(sum(result["aucs"]) / 2)
+    assert result["auc"] > 0.95          # the two sets share no content word
+    assert result["auc_sd"] >= 0.0
+    assert len(result["real_features"]) == 3 and len(result["corpus_features"]) == 3
