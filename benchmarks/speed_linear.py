@@ -117,7 +117,8 @@ def main() -> None:
     parser.add_argument("--render", action="store_true", help="only rewrite the .md from the .json")
     args = parser.parse_args()
     if args.render:
-        (RESULTS / "speed_linear.md").write_text(render(json.loads((RESULTS / "speed_linear.json").read_text())))
+        payload = json.loads((RESULTS / "speed_linear.json").read_text())
+        (RESULTS / "speed_linear.md").write_text(render(payload))
         return
     if args.system:
         print(json.dumps(measure(args.system, args.repeats)))
@@ -158,8 +159,8 @@ def render(p: dict) -> str:
              "|---|---|---|---|---|---|---|"]
     for name, m in r.items():
         ratio = "–" if name == "afzender (shipped model)" else f"{ours['posts_per_s'] / m['posts_per_s']:.2f}"
-        lines.append(f"| {name} | {m['posts_per_s']:,.0f} | {ratio} | {m['p50_ms']:.3f} | {m['p95_ms']:.3f} | "
-                     f"{m['peak_rss_mb']:.0f} | {m.get('real_2020_macro_f1', '–')} |")
+        lines.append(f"| {name} | {m['posts_per_s']:,.0f} | {ratio} | {m['p50_ms']:.3f} | "
+                     f"{m['p95_ms']:.3f} | {m['peak_rss_mb']:.0f} | {m.get('real_2020_macro_f1', '–')} |")
     s = p["stream_1m"]
     lines += ["", f"- Cold start (`python -c \"import afzender; afzender.predict('x')\"`, median of 7): "
                   f"**{p['cold_start_s']:.2f} s**.",

@@ -80,18 +80,22 @@ def run_system(name: str, model_dir: str, n: int, repeats: int, latency_posts: i
                                     tokenizer, EngineConfig(max_length=MAX_LENGTH))
         sample = texts[:300]
         a, b = batch(sample), reference.logits(sample)
-        pa = np.exp(a - a.max(1, keepdims=True)); pa /= pa.sum(1, keepdims=True)
-        pb = np.exp(b - b.max(1, keepdims=True)); pb /= pb.sum(1, keepdims=True)
+        pa = np.exp(a - a.max(1, keepdims=True))
+        pa /= pa.sum(1, keepdims=True)
+        pb = np.exp(b - b.max(1, keepdims=True))
+        pb /= pb.sum(1, keepdims=True)
         result["label_agreement_vs_fp32"] = float((a.argmax(1) == b.argmax(1)).mean())
         # Random weights give near-ties between classes; agreement where fp32 is decided
         # (top probability at least 0.02 above the second) is what a trained model sees.
         top2 = np.sort(pb, axis=1)[:, -2:]
         decided = (top2[:, 1] - top2[:, 0]) >= 0.02
         result["decided_share"] = float(decided.mean())
-        result["label_agreement_decided"] = float((a.argmax(1) == b.argmax(1))[decided].mean()) if decided.any() else None
+        result["label_agreement_decided"] = (float((a.argmax(1) == b.argmax(1))[decided].mean())
+                                             if decided.any() else None)
         result["max_abs_dp_vs_fp32"] = float(np.abs(pa - pb).max())
         one = np.vstack([reference.logits([t]) for t in sample[:100]])
-        po = np.exp(one - one.max(1, keepdims=True)); po /= po.sum(1, keepdims=True)
+        po = np.exp(one - one.max(1, keepdims=True))
+        po /= po.sum(1, keepdims=True)
         result["max_abs_dp_vs_one_by_one"] = float(np.abs(pb[:100] - po).max())
     return result
 
@@ -117,12 +121,14 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--system", name, "--model-dir", str(model_dir),
                               "--posts", str(args.posts), "--repeats", str(args.repeats),
                               "--latency-posts", str(args.latency_posts)],
-                             capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+                             capture_output=True, text=True,
+                             env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
         if out.returncode:
             raise SystemExit(f"{name} failed:\n{out.stderr[-3000:]}")
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
         print(name, json.dumps(results[name]), flush=True)
-    payload = {"command": f"python benchmarks/speed_transformer.py --posts {args.posts} --repeats {args.repeats}",
+    payload = {"command": f"python benchmarks/speed_transformer.py --posts {args.posts} "
+                          f"--repeats {args.repeats}",
                "versions": versions(), "posts": args.posts, "repeats": args.repeats,
                "cpu_count": os.cpu_count(), "results": results}
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -141,7 +147,8 @@ def render(p: dict) -> str:
              f"{p['posts']} real-length posts; throughput is the median of {p['repeats']} passes; "
              "latency is one post per call; peak RSS is the whole process (model included). "
              "Ratios are against the default pipeline measured in the same run.", "",
-             "| system | posts/s | × default pipeline | p50 ms | p95 ms | p50 × pipeline | peak RSS MB | × pipeline RSS |",
+             "| system | posts/s | × default pipeline | p50 ms | p95 ms | p50 × pipeline | peak RSS MB "
+             "| × pipeline RSS |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in p["results"].items():
         lines.append(f"| {name} | {r['posts_per_s']:.1f} | {r['posts_per_s'] / base['posts_per_s']:.2f} | "

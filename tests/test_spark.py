@@ -54,7 +54,8 @@ def test_a_shipped_model_folder_and_explanations(spark, posts, tmp_path, tiny_ro
 
 
 def test_nulls_error_names_the_row_or_give_null_labels(spark):
-    df = spark.createDataFrame([(1, "Stem op ons!"), (2, None), (3, "Mooi!")], "id long, text string").coalesce(1)
+    df = spark.createDataFrame([(1, "Stem op ons!"), (2, None), (3, "Mooi!")],
+                               "id long, text string").coalesce(1)
     with pytest.raises(Exception, match="null at row 1 of partition 0"):
         classify(df).collect()
     out = classify(df, on_null="null").collect()

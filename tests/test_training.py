@@ -150,7 +150,8 @@ def test_one_standard_error_rule_by_hand():
     scores = {0.125: 0.80, 0.25: 0.84, 0.5: 0.86, 1.0: 0.87}
     chosen, rule = one_standard_error(scores, 100)
     # best 0.87 at C=1; SE = sqrt(.87 * .13 / 100) = 0.0336; 0.84 >= 0.8364 > 0.80
-    assert chosen == 0.25 and rule["best_C"] == 1.0 and rule["standard_error"] == pytest.approx(0.0336, abs=1e-4)
+    assert (chosen == 0.25 and rule["best_C"] == 1.0
+            and rule["standard_error"] == pytest.approx(0.0336, abs=1e-4))
     assert rule["threshold"] == pytest.approx(0.8364, abs=1e-4) and rule["chosen_C"] == 0.25
 
 

@@ -40,7 +40,8 @@ def test_train_save_load_predict(trained, corpus_sample):
     info = model.metadata["training"]
     assert len(info["dev_macro_f1_per_epoch"]) >= 1 and info["n_used"] > 150
     # test rows are never fitted on; dev is the validation rows
-    counts = {role: sum(r["split"] == role for r in corpus_sample) for role in ("train", "validation", "test")}
+    counts = {role: sum(r["split"] == role for r in corpus_sample)
+              for role in ("train", "validation", "test")}
     assert (info["split"]["train"]["n"], info["split"]["dev"]["n"], info["split"]["test"]["n"]) == \
         (counts["train"], counts["validation"], counts["test"])
     assert info["n_used"] == counts["train"] + counts["validation"]

@@ -84,21 +84,26 @@ def stats_markdown(corpus: list[dict], agreement: dict) -> str:
 def main() -> None:
     drafts = sorted((ROOT / "data/drafts").glob("w*.jsonl"), key=lambda p: int(p.stem[1:]))
     drafts = [path for path in drafts if int(path.stem[1:]) not in SET_ASIDE]
-    first = [json.loads(line) for path in drafts for line in open(path, encoding="utf-8")]
+    first = []
+    for path in drafts:
+        with open(path, encoding="utf-8") as handle:
+            first.extend(json.loads(line) for line in handle)
     second: dict[str, str] = {}
     unsure: set[str] = set()
     for path in sorted((ROOT / "data/annotations").glob("second_pass_*.jsonl")):
-        for line in open(path, encoding="utf-8"):
-            row = json.loads(line)
-            second[row["id"]] = normalize_label(row["label"])
-            if row.get("sure") is False:
-                unsure.add(row["id"])
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                second[row["id"]] = normalize_label(row["label"])
+                if row.get("sure") is False:
+                    unsure.add(row["id"])
     adjudicated: dict[str, str] = {}
     adjudication = ROOT / "data/annotations/adjudication.jsonl"
     if adjudication.exists():
-        for line in open(adjudication, encoding="utf-8"):
-            row = json.loads(line)
-            adjudicated[row["id"]] = normalize_label(row["label"])
+        with open(adjudication, encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                adjudicated[row["id"]] = normalize_label(row["label"])
 
     seen: dict[str, str] = {}
     corpus, dropped, unresolved = [], [], []

@@ -23,18 +23,23 @@ import afzender  # noqa: E402
 REAL = ROOT.parent / "shared" / "data"
 
 
+def _jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
 def real_sets() -> dict[str, list[dict]]:
     """Every real dev file: all posts, and those both annotators were sure of."""
     sets: dict[str, list[dict]] = {}
     for name in ("real-2020-dev", "real-2017-2024-dev"):
         path = REAL / f"{name}.jsonl"
         if path.is_file():
-            rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+            rows = _jsonl(path)
             sets[f"{name} (all)"] = rows
             sets[f"{name} (confidence high)"] = [r for r in rows if r.get("confidence") == "high"]
     party = REAL / "real-party-accounts-dev.jsonl"
     if party.is_file():
-        sets["real-party-accounts-dev"] = [json.loads(line) for line in open(party, encoding="utf-8")]
+        sets["real-party-accounts-dev"] = _jsonl(party)
     return sets
 
 
@@ -64,7 +69,8 @@ def main() -> None:
 
 def document(output: Path, metrics: dict) -> None:
     """Regenerate the shipped models' figures in the docs (never typed by hand)."""
-    documented = {ROOT / "models" / "default": ("model", [ROOT / "data" / "DATASHEET.md", ROOT / "README.md"]),
+    documented = {ROOT / "models" / "default": ("model", [ROOT / "data" / "DATASHEET.md",
+                                                          ROOT / "README.md"]),
                   ROOT / "models" / "e5-ensemble": ("ensemble", [ROOT / "README.md"])}
     block, docs = documented.get(output.resolve(), (None, []))
     if not block:

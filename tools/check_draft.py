@@ -24,7 +24,9 @@ def shingles(text, n=10):
 
 def load(path):
     rows, errors = [], []
-    for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
+    with open(path, encoding="utf-8") as handle:
+        lines = list(handle)
+    for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
@@ -69,9 +71,8 @@ def main():
     seen = {}
     for row in others + rows:
         for sh in shingles(row.get("text", "")):
-            if sh in seen and seen[sh] != row["_where"]:
-                if row in rows:
-                    errors.append(f"{row['_where']} shares a 10-word run with {seen[sh]}: '{sh}'")
+            if sh in seen and seen[sh] != row["_where"] and row in rows:
+                errors.append(f"{row['_where']} shares a 10-word run with {seen[sh]}: '{sh}'")
             seen.setdefault(sh, row["_where"])
     n = len(rows)
     print(f"{n} posts")

@@ -39,8 +39,10 @@ SEED = 0
 DRAWS = 5
 
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
-_EN_WORDS = frozenset(["the", "and", "of", "to", "is", "are", "we", "our", "for", "with", "this", "that", "on", "in", "be", "will", "have", "it", "you"])
-_NL_WORDS = frozenset(["de", "het", "een", "van", "en", "is", "zijn", "we", "wij", "onze", "voor", "met", "dit", "dat", "op", "in", "ik", "je", "niet"])
+_EN_WORDS = frozenset(["the", "and", "of", "to", "is", "are", "we", "our", "for", "with", "this", "that",
+                       "on", "in", "be", "will", "have", "it", "you"])
+_NL_WORDS = frozenset(["de", "het", "een", "van", "en", "is", "zijn", "we", "wij", "onze", "voor", "met",
+                       "dit", "dat", "op", "in", "ik", "je", "niet"])
 _QUOTE = re.compile(r"[\"“”„«»][^\"“”„«»]{3,}[\"“”„«»]|‘[^‘’]{3,}’")
 _CAPS_WORD = re.compile(r"\b[A-ZÀ-Þ]{3,}\b")
 _THREAD = re.compile(r"(?:^|\s)\(?(\d{1,2})/(\d{1,2})\)?(?=\s|$)|🧵")
@@ -288,7 +290,8 @@ def render(report: dict) -> str:
             "Share of posts with each property. ✓ marks a corpus share within a factor 1.5 of the "
             "real one (the target).", ""]
     style, n = report["style"], report["n"]
-    main = ["corpus (all)", "real (all files)"] + [g for g in style if g.startswith("real ") and g != "real (all files)"]
+    main = ["corpus (all)", "real (all files)"] + [
+        g for g in style if g.startswith("real ") and g != "real (all files)"]
     header = ["share of posts with"] + [f"{g} (n={n[g]})" for g in main] + ["within 1.5×"]
     rows = [[name] + [f"{style[g][name]:.0%}" for g in main]
             + ["✓" if report["within_factor_1_5"][name] else "✗"] for name in STYLE]
@@ -302,7 +305,7 @@ def render(report: dict) -> str:
     rows = [[g, str(n[g])] + [f"{report['length'][g][q]:.0f}" for q in quantiles]
             for g in ["corpus (all)", "real (all files)"] + groups
             + [g for g in style if g.startswith("real ") and g != "real (all files)"]]
-    out += [_md_table(["group", "n"] + quantiles, rows), "", "![length distribution](realism.png)", ""]
+    out += [_md_table(["group", "n", *quantiles], rows), "", "![length distribution](realism.png)", ""]
     if "unseen_words" in report:
         out += ["## Vocabulary", "",
                 "Share of content words (four or more letters; links, mentions and hashtags left out; "
