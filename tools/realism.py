@@ -158,12 +158,13 @@ def by_label(rows: list[dict]) -> dict[str, dict[str, float]]:
 
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
-_NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\(LINK\)|\.?@\w+|#\w+")
+_HASHTAG = re.compile(r"#\w+")
 
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words of four or more letters, leaving out links, mentions and hashtags."""
-    return [w.lower() for w in _CONTENT_WORD.findall(_NOT_WORDS.sub(" ", text))]
+    without = _HASHTAG.sub(" ", _MENTION.sub(" ", _LINK.sub(" ", text)))
+    return [w.lower() for w in _CONTENT_WORD.findall(without)]
 
 
 def unseen_word_share(reference_texts: list[str], texts: list[str]) -> float:
