@@ -66,6 +66,11 @@ def scores(predict_proba, sets: dict[str, list[dict]]) -> dict[str, float]:
     return out
 
 
+def wave(row: dict) -> int:
+    """The writing wave of a corpus post, from its id (``w25-0001`` → 25)."""
+    return int(re.match(r"w(\d+)-", row["id"]).group(1))
+
+
 @functools.cache
 def shipped_C() -> float:
     """The shipped default model's C (chosen on corpus dev by its build)."""

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import Embedding
-from common import RESULTS, ROOT, corpus, read_jsonl, real_sets, scores, shipped_C, versions, y_of
+from common import RESULTS, ROOT, corpus, read_jsonl, real_sets, scores, shipped_C, versions, wave, y_of
 
 from afzender.backends.linear.model import LinearModel
 
@@ -39,15 +39,15 @@ WAVE = range(51, 57)
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
 
 
-def units() -> dict[str, list[dict]]:
-    """The wave's units (two or more posts left in the corpus), by pair id, in corpus rows."""
-    rows = {r["id"]: r for r in corpus()}
+def units(rows: list[dict]) -> dict[str, list[dict]]:
+    """The wave's units (two or more posts left in the corpus ``rows``), by pair id."""
+    by_id = {r["id"]: r for r in rows}
     out: dict[str, list[dict]] = defaultdict(list)
     for number in WAVE:
         path = ROOT / "data" / "drafts" / f"w{number}.jsonl"
         for draft in read_jsonl(path) if path.is_file() else []:
-            if draft["id"] in rows and draft.get("pair"):
-                out[draft["pair"]].append(rows[draft["id"]])
+            if draft["id"] in by_id and draft.get("pair"):
+                out[draft["pair"]].append(by_id[draft["id"]])
     return {pair: posts for pair, posts in out.items() if len(posts) >= 2}
 
 
@@ -135,12 +135,12 @@ def render(results: dict, n_units: dict) -> str:
 
 
 def main() -> None:
-    wave_units = units()
+    rows = corpus()
+    wave_units = units(rows)
     if not wave_units:
         sys.exit("no wave-13 units in the corpus: build it with tools/build_corpus.py first")
     in_wave = {r["id"] for posts in wave_units.values() for r in posts}
-    base = [r for r in corpus() if r["split"] != "test" and r["id"] not in in_wave
-            and int(r["id"].split("-")[0][1:]) not in WAVE]
+    base = [r for r in rows if r["split"] != "test" and r["id"] not in in_wave and wave(r) not in WAVE]
     systems = [Linear] + ([Embedding] if Embedding.available() else [])
     results = {}
     for system_class in systems:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, corpus, real_sets, scores, shipped_C, versions, y_of
+from common import RESULTS, corpus, real_sets, scores, shipped_C, versions, wave, y_of
 
 from afzender.backends.linear.model import LinearModel
 
@@ -43,17 +42,14 @@ WAVES = {"wave 8: realism waves": (25, 31), "wave 9: MPs' timelines": (32, 37),
 GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24)} | {f"w{lo}-{hi}": (lo, hi) for lo, hi in WAVES.values()}
 
 
-def wave(row: dict) -> int:
-    return int(re.match(r"w(\d+)-", row["id"]).group(1))
-
-
 def fit(rows: list[dict], C: float, weights: np.ndarray | None = None) -> LinearModel:
     return LinearModel.fit([r["text"] for r in rows], y_of(rows), C=C, sample_weight=weights)
 
 
 def like(pool: list[dict], counts: Counter, rng: random.Random) -> list[dict]:
     """Posts drawn from ``pool`` with the label counts ``counts``."""
-    return [r for label, n in sorted(counts.items()) for r in rng.sample([p for p in pool if p["label"] == label], n)]
+    return [r for label, n in sorted(counts.items())
+            for r in rng.sample([p for p in pool if p["label"] == label], n)]
 
 
 def main() -> None:
@@ -75,7 +71,8 @@ def main() -> None:
                            for label, n in Counter(r["label"] for r in older).items()})
         wave_name = name.split(":")[0]
         variants[name] = (part, None)
-        variants[f"as many from w1-24 as {wave_name}, their own label mix"] = (like(older, own_mix, rng), None)
+        variants[f"as many from w1-24 as {wave_name}, their own label mix"] = (
+            like(older, own_mix, rng), None)
         variants[f"as many from w1-24 as {wave_name}, {wave_name}'s label mix"] = (
             like(older, Counter(r["label"] for r in part), rng), None)
     variants.update({
