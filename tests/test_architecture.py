@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("afzender.classifier", "afzender.card"),
     ("afzender.backends",),
     ("afzender.modelfile",),
-    ("afzender.features", "afzender.calibration"),
+    ("afzender.features", "afzender.calibration", "afzender.label_mix"),
     ("afzender.text",),
     ("afzender.inputs", "afzender.outputs", "afzender.labels", "afzender.errors",
      "afzender._once", "afzender._version", "afzender._deprecated"),

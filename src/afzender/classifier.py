@@ -3,6 +3,7 @@ backend registry."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ from .backends import Backend
 from .backends.registry import model_class
 from .errors import ModelFileError
 from .inputs.posts import as_text_list, check_controls, iter_batches
+from .label_mix import as_mapping, check_mix, estimate_mix, shift_probabilities
 from .labels import LABELS
 from .modelfile import (
     CARD,
@@ -72,6 +74,7 @@ class Classifier:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.metadata.setdefault("kind", backend.kind)
         self.metadata["labels"] = list(LABELS)
+        self._mix: np.ndarray | None = None   # see with_mix
 
     @property
     def kind(self) -> str:
@@ -79,7 +82,8 @@ class Classifier:
 
     def __repr__(self) -> str:
         source = self.metadata.get("path", "in memory")
-        return f"Classifier(kind={self.kind!r}, source={source!r})"
+        mix = "" if self._mix is None else f", mix={tuple(round(float(v), 3) for v in self._mix)}"
+        return f"Classifier(kind={self.kind!r}, source={source!r}{mix})"
 
     # --------------------------------------------------------------- predicting
     def predict_proba(self, texts: str | Iterable[str], *, column: str | None = None,
@@ -153,6 +157,13 @@ class Classifier:
 
     def _proba(self, posts: list[str], batch_size: int | None = None,
                threads: int | None = None) -> np.ndarray:
+        proba = self._trained_proba(posts, batch_size, threads)
+        if self._mix is None or not len(proba):
+            return proba
+        return shift_probabilities(proba, self._trained_mix(), self._mix)
+
+    def _trained_proba(self, posts: list[str], batch_size: int | None = None,
+                       threads: int | None = None) -> np.ndarray:
         batch_size, threads = check_controls(batch_size, threads)
         size = batch_size or DEFAULT_BATCH
         if not posts:
@@ -187,6 +198,46 @@ class Classifier:
                        {label: float(p) for label, p in zip(LABELS, row)}, reason)
                 for row, reason in zip(proba, reasons)]
 
+    # --------------------------------------------------------------- label mix
+    @property
+    def trained_mix(self) -> dict[str, float]:
+        """The label mix of the posts the model was fitted on; its probabilities carry it."""
+        return as_mapping(self._trained_mix())
+
+    @property
+    def mix(self) -> dict[str, float] | None:
+        """The label mix :meth:`with_mix` moved the probabilities to, else ``None``."""
+        return None if self._mix is None else as_mapping(self._mix)
+
+    def _trained_mix(self) -> np.ndarray:
+        counts = (self.metadata.get("training") or {}).get("label_counts")
+        if counts is None:
+            raise ValueError(f"{self!r} does not record the label mix it was fitted on "
+                             "(training.label_counts), so its probabilities cannot be moved")
+        return check_mix(counts, "training.label_counts")
+
+    def estimate_mix(self, texts: str | Iterable[str], *, column: str | None = None,
+                     batch_size: int | None = None, threads: int | None = None) -> dict[str, float]:
+        """The share of each label among ``texts``, estimated without labels by EM over the
+        model's probabilities (:mod:`afzender.label_mix`; ``benchmarks/results/label_mix.md``);
+        the arguments as for :meth:`predict_proba`. ``ValueError``: no posts, or a model
+        that does not record its training mix."""
+        posts, _ = as_text_list(texts, column)
+        shares, _ = estimate_mix(self._trained_proba(posts, batch_size, threads), self._trained_mix())
+        return as_mapping(shares)
+
+    def with_mix(self, mix: Any) -> Classifier:
+        """A copy whose probabilities are moved by Bayes' rule to ``mix`` (each label to a
+        positive share, scaled to sum to one; e.g. from :meth:`estimate_mix`); ``None`` gives
+        the training mix back. A post's label then depends on the mix of the set it was
+        estimated on (an account, a period). ``TypeError``/``ValueError``: not such a mix."""
+        shifted = copy.copy(self)
+        shifted.metadata = dict(self.metadata)
+        shifted._mix = None if mix is None else check_mix(mix)
+        if shifted._mix is not None:
+            self._trained_mix()   # a model without its training mix cannot be moved
+        return shifted
+
     # ----------------------------------------------------------------- storage
     def save(self, path: str | Path, *, card: str | None = None) -> Path:
         """Write the model folder (manifest, weights, model card) and return its path.
@@ -203,6 +254,10 @@ class Classifier:
         """
         from .card import model_card
 
+        if self._mix is not None:
+            raise ValueError("this classifier's probabilities are moved to a label mix "
+                             "(with_mix), which a model folder does not record; save the "
+                             "classifier it came from and call with_mix after loading")
         target = Path(path)
         check_replaceable(target)
         target.parent.mkdir(parents=True, exist_ok=True)

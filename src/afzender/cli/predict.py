@@ -112,6 +112,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         posts = ((i + 1, None, line.rstrip("\n")) for i, line in enumerate(sys.stdin))
         total, fmt = 0, args.format or "jsonl"
+    if args.adapt_mix:
+        posts, model = _adapted(model, posts, args)
     if not args.output:
         _classify_all(model, posts, sys.stdout, fmt, with_id, total, args)
         return 0
@@ -120,6 +122,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
     with atomic_open(args.output, "w", encoding="utf-8", newline="") as out:
         _classify_all(model, posts, out, fmt, with_id, total, args)
     return 0
+
+
+def _adapted(model: Classifier, posts: Iterator[tuple[int, Any, str]],
+             args: argparse.Namespace) -> tuple[Iterator[tuple[int, Any, str]], Classifier]:
+    """The posts (read once, kept) and the model moved to their estimated label mix."""
+    kept = list(posts)
+    if not kept:
+        return iter(kept), model
+    mix = model.estimate_mix([text for _, _, text in kept], batch_size=args.batch_size,
+                             threads=args.threads)
+    shares = lambda m: " / ".join(f"{100 * m[label]:.1f} %" for label in LABELS)  # noqa: E731
+    print(f"afzender: label mix estimated on {len(kept)} posts ({' / '.join(LABELS)}): "
+          f"{shares(mix)}; the model was trained on {shares(model.trained_mix)}",
+          file=sys.stderr)
+    return iter(kept), model.with_mix(mix)
 
 
 def _classify_all(model: Classifier, posts: Iterator[tuple[int, Any, str]], out: IO[str], fmt: str,
@@ -169,6 +186,10 @@ def add_parsers(sub: Any) -> None:
                    help="output format (default: text for arguments, jsonl otherwise)")
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.add_argument("--explain", action="store_true", help="add the words that drove each decision")
+    p.add_argument("--adapt-mix", action="store_true",
+                   help="estimate the label mix of all the posts given (EM, no labels needed) and "
+                        "classify under it instead of the training mix: for one account or "
+                        "collection whose mix differs from the corpus's (reads all posts first)")
     p.add_argument("--batch-size", type=positive_int, metavar="N",
                    help=f"posts read and scored at a time (default {BATCH}; memory grows with it)")
     p.add_argument("--threads", type=positive_int, metavar="N",
