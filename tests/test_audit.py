@@ -115,3 +115,24 @@ def test_account_types_from_a_semicolon_csv(tmp_path):
     path = tmp_path / "types.csv"
     path.write_text("account;type\n@MinisterVanWater;corporate\n@Jan;personal\n", encoding="utf-8")
     assert read_account_types(path) == {"@MinisterVanWater": "corporate", "@Jan": "personal"}
+
+
+def test_audit_estimates_each_accounts_mix_from_its_posts(default_model):
+    import numpy as np
+
+    from afzender.label_mix import estimate_mix
+
+    result = afzender.audit(POSTS, account_type=TYPES)
+    rows = _rows()
+    trained = np.array([default_model.trained_mix[label] for label in afzender.LABELS])
+    for audit in result.accounts:
+        texts = [r["text"] for r in rows if r["account"] == audit.account]
+        expected, _ = estimate_mix(default_model.predict_proba(texts), trained)
+        assert list(audit.estimated_shares.values()) == pytest.approx(expected.tolist(), abs=1e-4)
+        assert list(audit.estimated_shares) == list(afzender.LABELS)
+    assert "estimated mix (EM)" in result.to_markdown("en") and "geschatte mix" in result.to_html("nl")
+    assert json.loads(result.to_json())["accounts"][0]["estimated_shares"] is not None
+    bare = afzender.Classifier(default_model.backend, {})   # no training mix recorded
+    assert all(a.estimated_shares is None for a in afzender.audit(POSTS, account_type=TYPES,
+                                                                   model=bare).accounts)
+    assert "| – |" in afzender.audit(POSTS, account_type=TYPES, model=bare).to_markdown("en")

@@ -8,10 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..classifier import Classifier, as_classifier
 from ..errors import DataError
 from ..inputs.posts import require_texts
 from ..inputs.tables import iter_file_rows, read_table
+from ..label_mix import estimate_mix
 from ..labels import LABELS
 from .results import AccountAudit, AuditResult, FlaggedPost
 from .rules import ACCOUNT_TYPES, ALLOWED, DEFAULT_DOUBT, breached, check_type
@@ -131,11 +134,30 @@ def audit_accounts(data: Any, *, account_type: str | dict[str, str] | Path | Non
                                breached(result.label, audit.account_type),
                                [(w, round(c, 4)) for w, c in reasons[i] if c > 0][:6])
             (audit.unsure if result.confidence < doubt else audit.breaches).append(post)
+    mixes = _estimated_mixes(classifier, accounts, results)
     for audit in audits.values():
         audit.shares = {k: round(v / audit.n, 4) for k, v in audit.counts.items()}
         audit.periods = dict(sorted(audit.periods.items()))
+        audit.estimated_shares = mixes.get(audit.account)
     info = {k: classifier.metadata.get(k) for k in ("kind", "path", "library_version")}
     return AuditResult(sorted(audits.values(), key=lambda a: a.account), period, doubt, info)
+
+
+def _estimated_mixes(classifier: Classifier, accounts: list[str],
+                     results: list[Any]) -> dict[str, dict[str, float]]:
+    """Each account's label mix estimated from its posts' probabilities (EM); none when the
+    model does not record the mix it was trained on."""
+    try:
+        trained = np.array([classifier.trained_mix[label] for label in LABELS])
+    except ValueError:
+        return {}
+    proba = np.array([[r.probabilities[label] for label in LABELS] for r in results])
+    by_account: dict[str, list[int]] = {}
+    for i, account in enumerate(accounts):
+        by_account.setdefault(account, []).append(i)
+    return {account: {label: round(float(v), 4)
+                      for label, v in zip(LABELS, estimate_mix(proba[idx], trained)[0])}
+            for account, idx in by_account.items()}
 
 
 def _resolve_types(accounts: list[str], rows: list[str], given: Any,

@@ -30,6 +30,11 @@ WORDS = {
         "mismatch": "Past NIET bij een {type} account: raakt aan het principe '{principle}'.",
         "unsure_note": "Let op: het model twijfelt (kans {p:.2f}); laat iemand meelezen.",
         "capacity": "Voorspelde hoedanigheid",
+        "estimated": "geschatte mix (EM)",
+        "estimated_note": "Geschatte mix: de aandelen geschat uit de kansen van alle berichten van het "
+                          "account (EM, zonder labels), dichter bij de werkelijke mix dan het tellen "
+                          "van labels als het account anders post dan het trainingscorpus; ruw onder "
+                          "zo'n 50 berichten.",
     },
     "en": {
         "title": "Audit: capacity of the sender per account", "account": "Account", "type": "type",
@@ -44,6 +49,11 @@ WORDS = {
         "mismatch": "Does NOT fit a {type} account: touches the principle '{principle}'.",
         "unsure_note": "Note: the model is unsure (probability {p:.2f}); ask a colleague to read along.",
         "capacity": "Predicted capacity",
+        "estimated": "estimated mix (EM)",
+        "estimated_note": "Estimated mix: the shares estimated from the probabilities of all the "
+                          "account's posts (EM, no labels needed), closer to the true mix than "
+                          "counting labels when the account posts unlike the training corpus; rough "
+                          "below about 50 posts.",
     },
 }
 
@@ -92,13 +102,13 @@ def audit_markdown(result: AuditResult, lang: str = "nl") -> str:
              f"{w['model']}: {md_cell(result.model.get('kind'))} · {w['doubt']}: {result.doubt:.2f} · "
              f"{w['period']}: {result.period}", "", f"## {w['summary']}", "",
              f"| {w['account']} | {w['type']} | {w['posts']} | " + " | ".join(LABELS) +
-             f" | {w['n_breaches']} | {w['n_unsure']} |",
-             "|---|---|---|" + "---|" * len(LABELS) + "---|---|"]
+             f" | {w['estimated']} | {w['n_breaches']} | {w['n_unsure']} |",
+             "|---|---|---|" + "---|" * len(LABELS) + "---|---|---|"]
     for a in result.accounts:
         lines.append(f"| {md_cell(a.account)} | {a.account_type} | {a.n} | " +
                      " | ".join(f"{a.shares[l]:.0%}" for l in LABELS) +
-                     f" | {len(a.breaches)} | {len(a.unsure)} |")
-    lines.append("")
+                     f" | {_estimated(a)} | {len(a.breaches)} | {len(a.unsure)} |")
+    lines += ["", w["estimated_note"], ""]
     for a in result.accounts:
         lines += [f"## {md_cell(a.account)} ({w[a.account_type]}, {a.n} {w['posts']})", "",
                   f"### {w['over_time']}", "",
@@ -159,11 +169,12 @@ def _flagged_html(posts, w) -> str:
 
 def audit_html(result: AuditResult, lang: str = "nl") -> str:
     w = _w(lang)
-    sections = []
+    sections = [f"<p>{html.escape(w['estimated_note'])}</p>"]
     for a in result.accounts:
         shares = " · ".join(f"{l}: {a.shares[l]:.0%}" for l in LABELS)
         body = (f'<section class="account"><h2>{html.escape(a.account)}</h2>'
                 f"<p>{w[a.account_type]} · {a.n} {w['posts']} · {shares}</p>"
+                f"<p>{w['estimated']}: {_estimated(a)}</p>"
                 f"<h3>{w['over_time']}</h3>{shares_svg(a)}"
                 f"<h3>{w['breaches']} ({len(a.breaches)})</h3>{_flagged_html(a.breaches, w)}")
         if a.account_type == "corporate":
@@ -175,6 +186,13 @@ def audit_html(result: AuditResult, lang: str = "nl") -> str:
         header=f"{w['model']}: {html.escape(str(result.model.get('kind')))} · "
                f"{w['doubt']}: {result.doubt:.2f} · {w['period']}: {result.period}",
         sections="".join(sections)).rstrip("\n") + "\n"
+
+
+def _estimated(audit: AccountAudit) -> str:
+    """The estimated mix as ``m / p / v %``, or a dash when the model gave none."""
+    if audit.estimated_shares is None:
+        return "–"
+    return " / ".join(f"{100 * audit.estimated_shares[l]:.0f}" for l in LABELS) + " %"
 
 
 def _template(name: str) -> str:

@@ -60,6 +60,10 @@ class AccountAudit:
     periods: dict[str, dict[str, int]]          # period -> label -> count
     breaches: list[FlaggedPost] = field(default_factory=list)
     unsure: list[FlaggedPost] = field(default_factory=list)
+    # the label mix estimated from the probabilities (EM, afzender.label_mix), which is closer
+    # than ``shares`` when the account's mix is far from the training mix; None when the
+    # model does not record its training mix
+    estimated_shares: dict[str, float] | None = None
 
 
 @dataclass
