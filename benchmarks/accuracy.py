@@ -344,7 +344,8 @@ def render_finetuned(p) -> list[str]:
               f"{training.get('steps')} steps"
               + (", stopped by its time budget" if training.get("stopped_by_time_budget") else "")
               + f". int8 and fp32 agree on {info['int8_fp32_label_agreement']:.4f} of the labels "
-              f"({info['int8_fp32_posts']} posts: corpus test and every real set)."]
+              f"({info['int8_fp32_posts']} posts: corpus test and every real set).",
+              *_fitted_on(training, p.get("n_train"))]
     if info.get("speeds_remeasured"):
         lines += ["", f"These two rows were added on {info['date']} by `python benchmarks/accuracy.py "
                   "--e5-finetuned DIR --only-e5-finetuned`, on the corpus of that day; the other "
@@ -352,6 +353,17 @@ def render_finetuned(p) -> list[str]:
                   "them). The speeds below of " + " and ".join(info["speeds_remeasured"])
                   + " (the shipped models) were measured in that same run."]
     return lines
+
+
+def _fitted_on(training: dict, n_train: int | None) -> list[str]:
+    """Say when the fine-tuned model was fitted on fewer corpus posts than the other rows."""
+    split = training.get("split", {})
+    fitted = sum(split.get(part, {}).get("n", 0) for part in ("train", "dev"))
+    if not fitted or fitted == n_train:
+        return []
+    return ["", f"The fine-tuned model was fitted on {fitted:,} corpus posts (train + dev), the corpus "
+            f"before its latest wave; the other rows on {n_train:,}. Its corpus test posts include the "
+            "new wave's, which it never saw in training."]
 
 
 def render(p) -> str:
