@@ -32,9 +32,10 @@ WORDS = {
         "capacity": "Voorspelde hoedanigheid",
         "estimated": "geschatte mix (EM)",
         "estimated_note": "Geschatte mix: de aandelen geschat uit de kansen van alle berichten van het "
-                          "account (EM, zonder labels), dichter bij de werkelijke mix dan het tellen "
-                          "van labels als het account anders post dan het trainingscorpus; ruw onder "
-                          "zo'n 50 berichten.",
+                          "account (EM, zonder labels). De schatting neemt aan dat het account schrijft "
+                          "zoals het trainingscorpus en alleen een andere mix heeft; dan ligt ze dichter "
+                          "bij de werkelijke mix dan het tellen van labels, anders kan ze verder af "
+                          "liggen. Ruw onder zo'n 50 berichten.",
     },
     "en": {
         "title": "Audit: capacity of the sender per account", "account": "Account", "type": "type",
@@ -51,9 +52,10 @@ WORDS = {
         "capacity": "Predicted capacity",
         "estimated": "estimated mix (EM)",
         "estimated_note": "Estimated mix: the shares estimated from the probabilities of all the "
-                          "account's posts (EM, no labels needed), closer to the true mix than "
-                          "counting labels when the account posts unlike the training corpus; rough "
-                          "below about 50 posts.",
+                          "account's posts (EM, no labels needed). It assumes the account writes like "
+                          "the training corpus and only its mix differs; then it is closer to the true "
+                          "mix than counting labels, otherwise it can be further off. Rough below "
+                          "about 50 posts.",
     },
 }
 
