@@ -7,9 +7,9 @@ train + dev splits, scored on the corpus test split and on the real sets in
 ../shared/data (evaluation only, never trained on):
 
 - each realism wave alone (wave 8: w25-w31; 9: MPs' timelines, w32-w37; 10: MPs' posts without
-  signposts, w38-w43; 11: party accounts, w44-w46; 13: contrastive units, w51-w56; wave 12,
-  w47-w50, is set aside), against as many posts drawn from waves
-  1-24, drawn once with their own label mix and once with the wave's;
+  signposts, w38-w43; 11: party accounts, w44-w46; 13: contrastive units, w51-w56; 14-16:
+  label-blind timelines, w57-w73; wave 12, w47-w50, is set aside), against as many posts drawn
+  from waves 1-24, drawn once with their own label mix and once with the wave's;
 - waves 1-24 alone and all waves;
 - all waves with the writer's low-confidence posts down-weighted;
 - leave-one-wave-group-out: fitted on all but one of the groups below, scored on
@@ -38,7 +38,8 @@ SEED = 0
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
 WAVES = {"wave 8: realism waves": (25, 31), "wave 9: MPs' timelines": (32, 37),
          "wave 10: MPs without signposts": (38, 43), "wave 11: party accounts": (44, 46),
-         "wave 13: contrastive units": (51, 56), "wave 14: label-blind timelines": (57, 60)}
+         "wave 13: contrastive units": (51, 56), "wave 14: label-blind timelines": (57, 60),
+         "wave 15: label-blind timelines": (61, 65), "wave 16: label-blind timelines": (66, 73)}
 GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24)} | {f"w{lo}-{hi}": (lo, hi) for lo, hi in WAVES.values()}
 
 

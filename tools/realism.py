@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
 SEED = 0
+#: Corpus subsets with their own adversarial AUC: the waves from this number on.
+SUBSETS = {"realism waves (w25 and later)": 25,
+           "label-blind waves (w57 and later, written first and labelled after)": 57}
 #: The adversarial AUC is averaged over this many draws of the corpus sample (and CV folds):
 #: one draw moves by about 0.01 with the sample alone.
 DRAWS = 5
@@ -239,9 +242,11 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
         fitted, groups["corpus test"])}
     realism["unseen_words"].update({f"real {name} (against the whole corpus)": unseen_word_share(
         corpus_texts, [r["text"] for r in rows]) for name, rows in real.items()})
-    realism_waves = [r["text"] for r in corpus if wave_number(r["id"]) >= 25]
-    if realism_waves:
-        realism["adversarial_new_waves"] = adversarial(realism_waves, real_texts)
+    realism["adversarial_subsets"] = {}
+    for name, first in SUBSETS.items():
+        texts = [r["text"] for r in corpus if wave_number(r["id"]) >= first]
+        if texts:
+            realism["adversarial_subsets"][name] = adversarial(texts, real_texts)
     def of_mps(rows: list[dict]) -> list[dict]:
         return [r for r in rows if r.get("sender_kind") == "member-of-parliament"]
 
@@ -276,9 +281,8 @@ def render(report: dict) -> str:
            f"{adv['n_each']} posts each: **ROC AUC {adv['auc']:.3f}** ± {adv['auc_sd']:.3f} (mean and "
            f"standard deviation over {len(adv['aucs'])} draws of the corpus sample; 0.5 = "
            f"indistinguishable; target ≤ 0.80). Every AUC below is such a mean."]
-    if "adversarial_new_waves" in report:
-        new = report["adversarial_new_waves"]
-        out.append(f"The realism waves alone (w25 and later), {new['n_each']} posts each: "
+    for name, new in report.get("adversarial_subsets", {}).items():
+        out.append(f"The {name} alone, {new['n_each']} posts each: "
                    f"**ROC AUC {new['auc']:.3f}** ± {new['auc_sd']:.3f}.")
     if "adversarial_anonymised" in report:
         out.append(f"With mentions and links anonymised on both sides (`@USER`, `(LINK)`, as one real "
