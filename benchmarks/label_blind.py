@@ -80,8 +80,8 @@ def fit(rows: list[dict], C: float, blind_weight: float = 1.0) -> LinearModel:
 
 
 def linear_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[str, dict]:
-    """Per held-out label-blind wave: the C grid on label-first posts, then the other
-    label-blind waves added with weight 1 and UPWEIGHT."""
+    """Per held-out label-blind wave: the label-first posts alone (shipped C), then with the
+    other label-blind waves added, over the C grid and, at the shipped C, weighted UPWEIGHT."""
     label_first = [r for r in fitted if not blind_group(r)]
     out = {}
     for name in LABEL_BLIND:
