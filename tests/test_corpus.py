@@ -40,7 +40,7 @@ def test_schema(rows):
         assert isinstance(r["text"], str) and r["text"].strip()
         assert r["sender_kind"] in KINDS and r["platform"] in PLATFORMS
         assert r["lang"] in {"nl", "en"} and r["split"] in {"train", "dev", "test"}
-        assert re.fullmatch(r"20(1[7-9]|2[0-6])-\d\d-\d\d", r["date"]), r["id"]
+        assert re.fullmatch(r"20(1[5-9]|2[0-6])-\d\d-\d\d", r["date"]), r["id"]
         assert isinstance(r["hard"], bool)
         assert (not r["hard"]) or r["note"].strip(), r["id"]
         assert r["confidence"] in {"high", "mixed", "low"}, r["id"]
