@@ -26,6 +26,7 @@ from common import RESULTS, corpus, versions, wave, y_of
 
 import afzender
 from afzender import LABELS
+from afzender.evaluation.metrics import bootstrap_macro_f1
 
 SEED = 0
 BOOTSTRAP = 1000
@@ -47,20 +48,6 @@ def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     return float(f1_score(y, pred, labels=range(len(LABELS)), average="macro", zero_division=0))
 
 
-def paired_difference(y: np.ndarray, with_wave: np.ndarray, without: np.ndarray,
-                      accounts: list[str]) -> tuple[float, float]:
-    """95 % interval of macro-F1(with) - macro-F1(without), resampling accounts."""
-    rng = np.random.default_rng(SEED)
-    names = sorted(set(accounts))
-    members = {a: np.flatnonzero(np.array(accounts) == a) for a in names}
-    draws = []
-    for _ in range(BOOTSTRAP):
-        idx = np.concatenate([members[names[i]] for i in rng.integers(0, len(names), len(names))])
-        draws.append(macro_f1(y[idx], with_wave[idx]) - macro_f1(y[idx], without[idx]))
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return float(low), float(high)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--waves", type=wave_range, required=True, help="FIRST-LAST wave numbers")
@@ -79,8 +66,8 @@ def main() -> None:
         predictions[name] = model.predict_proba(texts).argmax(1)
     scores = {name: macro_f1(y, pred) for name, pred in predictions.items()}
     difference = scores["with"] - scores["without"]
-    interval = paired_difference(y, predictions["with"], predictions["without"],
-                                 [r["account"] for r in test])
+    interval = bootstrap_macro_f1(y, predictions["with"], [r["account"] for r in test], BOOTSTRAP,
+                                  SEED, minus=predictions["without"])
     payload = {"waves": [low, high], "wave_posts": len(inside), "test_posts": len(test),
                "macro_f1_without": scores["without"], "macro_f1_with": scores["with"],
                "difference": difference, "difference_ci95": interval, "tolerance": TOLERANCE,

@@ -47,6 +47,9 @@ def test_bootstrap_resamples_accounts_not_posts():
     assert one_group[0] == one_group[1]  # a single account: every resample is the whole set
     per_post = bootstrap_macro_f1(y, pred, None, n=200)
     assert per_post[0] < per_post[1]
+    assert bootstrap_macro_f1(y, pred, None, n=50, minus=pred) == (0.0, 0.0)  # paired: no gap
+    better = bootstrap_macro_f1(y, y, list("aabbccdd"), n=200, minus=pred)
+    assert 0 < better[0] <= better[1] <= 1  # the perfect system wins on every resample
     m = compute_metrics([LABELS[i] for i in y], _one_hot_proba(pred), groups=list("aabbccdd"),
                         bootstrap=300)
     assert m["ci_resampled"] == "accounts"

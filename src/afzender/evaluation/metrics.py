@@ -56,9 +56,16 @@ def calibration_by_length(proba: np.ndarray, y: np.ndarray, texts: Sequence[str]
 
 
 def bootstrap_macro_f1(y: np.ndarray, pred: np.ndarray, groups: Sequence[Any] | None,
-                       n: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95 % percentile interval of macro-F1, resampling groups (accounts) when given."""
+                       n: int = 1000, seed: int = 0, *,
+                       minus: np.ndarray | None = None) -> tuple[float, float]:
+    """95 % percentile interval of macro-F1, resampling groups (accounts) when given; with
+    ``minus`` (another system's predictions of the same posts), of the paired difference
+    macro-F1(``pred``) − macro-F1(``minus``), both scored on each resample."""
     from sklearn.metrics import f1_score
+
+    def macro_f1(p: np.ndarray, pick: np.ndarray) -> float:
+        return float(f1_score(y[pick], p[pick], average="macro", labels=range(len(LABELS)),
+                              zero_division=0))
 
     rng = np.random.default_rng(seed)
     if groups is None:
@@ -71,8 +78,7 @@ def bootstrap_macro_f1(y: np.ndarray, pred: np.ndarray, groups: Sequence[Any] | 
     scores = []
     for _ in range(n):
         pick = np.concatenate([units[i] for i in rng.integers(0, len(units), len(units))])
-        scores.append(f1_score(y[pick], pred[pick], average="macro",
-                               labels=range(len(LABELS)), zero_division=0))
+        scores.append(macro_f1(pred, pick) - (0.0 if minus is None else macro_f1(minus, pick)))
     low, high = np.percentile(scores, [2.5, 97.5])
     return float(low), float(high)
 
