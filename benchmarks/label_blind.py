@@ -35,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, corpus, importable, real_sets, scores, shipped_C, versions, wave, y_of
+from data_value import fit as fit_linear
 
 import afzender
 from afzender import LABELS
@@ -75,8 +76,8 @@ def measure(rows: list[dict], proba: np.ndarray) -> dict:
 
 
 def fit(rows: list[dict], C: float, blind_weight: float = 1.0) -> LinearModel:
-    weights = np.array([blind_weight if blind_group(r) else 1.0 for r in rows])
-    return LinearModel.fit([r["text"] for r in rows], y_of(rows), C=C, sample_weight=weights)
+    """A linear model with the label-blind posts weighted ``blind_weight``."""
+    return fit_linear(rows, C, np.array([blind_weight if blind_group(r) else 1.0 for r in rows]))
 
 
 def linear_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[str, dict]:
