@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,26 +82,38 @@ def fit(rows: list[dict], C: float, blind_weight: float = 1.0) -> LinearModel:
     return fit_linear(rows, C, np.array([blind_weight if blind_group(r) else 1.0 for r in rows]))
 
 
+def held_out(rows: list[dict], fitted: list[dict]
+             ) -> Iterator[tuple[str, list[dict], list[dict], list[dict]]]:
+    """Each label-blind wave with posts: its name, its posts (all splits), the label-first
+    fitted posts and the other label-blind waves' fitted posts."""
+    label_first = [r for r in fitted if not blind_group(r)]
+    for name in LABEL_BLIND:
+        held = [r for r in rows if blind_group(r) == name]
+        if held:
+            yield name, held, label_first, [r for r in fitted if blind_group(r) not in (None, name)]
+
+
+def scored(family: str, name: str, held: list[dict], models: dict[str, Any]) -> dict[str, dict]:
+    """:func:`measure` of each fitted model on the held-out wave, printed as it goes."""
+    texts, out = [r["text"] for r in held], {}
+    for run, model in models.items():
+        out[run] = measure(held, model.predict_proba(texts))
+        print(family, name, run, f"macro-F1 {out[run]['macro_f1']:.3f}", flush=True)
+    return out
+
+
 def linear_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[str, dict]:
     """Per held-out label-blind wave: the label-first posts alone (shipped C), then with the
     other label-blind waves added, over the C grid and, at the shipped C, weighted UPWEIGHT."""
-    label_first = [r for r in fitted if not blind_group(r)]
     out = {}
-    for name in LABEL_BLIND:
-        held = [r for r in rows if blind_group(r) == name]
-        if not held:
-            continue
-        texts = [r["text"] for r in held]
-        others = [r for r in fitted if blind_group(r) not in (None, name)]
+    for name, held, label_first, others in held_out(rows, fitted):
         runs = {f"label-first, C={C:g}": fit(label_first, C)}
         if others:
             runs |= {f"label-first + other label-blind, C={c:g}": fit(label_first + others, c)
                      for c in C_GRID}
             runs[f"label-first + other label-blind x{UPWEIGHT:g}, C={C:g}"] = fit(
                 label_first + others, C, UPWEIGHT)
-        out[name] = {run: measure(held, model.predict_proba(texts)) for run, model in runs.items()}
-        for run, m in out[name].items():
-            print(name, run, f"macro-F1 {m['macro_f1']:.3f}", flush=True)
+        out[name] = scored("linear", name, held, runs)
     return out
 
 
@@ -108,21 +122,17 @@ def ensemble_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[s
     from label_mix import cached
 
     embedder = e5_cache().embed
-    label_first = [r for r in fitted if not blind_group(r)]
+
+    def fit_ensemble(train_rows: list[dict]) -> afzender.Classifier:
+        return cached(afzender.train(train_rows, model="ensemble", C=C, seed=SEED, progress=False,
+                                     embedder=embedder), embedder)
+
     out = {}
-    for name in LABEL_BLIND:
-        held = [r for r in rows if blind_group(r) == name]
-        others = [r for r in fitted if blind_group(r) not in (None, name)]
-        if not held:
-            continue
-        runs = {"label-first": label_first} | ({"label-first + other label-blind": label_first + others}
-                                               if others else {})
-        out[name] = {}
-        for run, train_rows in runs.items():
-            model = cached(afzender.train(train_rows, model="ensemble", C=C, seed=SEED, progress=False,
-                                          embedder=embedder), embedder)
-            out[name][run] = measure(held, model.predict_proba([r["text"] for r in held]))
-            print("ensemble", name, run, f"macro-F1 {out[name][run]['macro_f1']:.3f}", flush=True)
+    for name, held, label_first, others in held_out(rows, fitted):
+        runs = {"label-first": fit_ensemble(label_first)}
+        if others:
+            runs["label-first + other label-blind"] = fit_ensemble(label_first + others)
+        out[name] = scored("ensemble", name, held, runs)
     return out
 
 
