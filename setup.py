@@ -1,5 +1,6 @@
 """Build steps that pyproject.toml cannot express: the optional C scoring core, and
-shipping the default model and the corpus inside the wheel."""
+shipping the default model, the static e5 vectors (for training static models) and the
+corpus inside the wheel."""
 
 import os
 import shutil
@@ -9,11 +10,13 @@ from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).parent
-SHIPPED = {"models/default": "afzender/models/default", "data/corpus.jsonl": "afzender/_corpus/corpus.jsonl"}
+SHIPPED = {"models/default": "afzender/models/default",
+           "models/static-vectors": "afzender/models/static-vectors",
+           "data/corpus.jsonl": "afzender/_corpus/corpus.jsonl"}
 
 
 class BuildPyWithModel(build_py):
-    """Copy models/default and data/corpus.jsonl into the built package."""
+    """Copy models/default, the static e5 vectors and data/corpus.jsonl into the built package."""
 
     def run(self):
         super().run()

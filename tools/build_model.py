@@ -2,6 +2,7 @@
 
     python tools/build_model.py [--output models/default]
     python tools/build_model.py --kind ensemble --output models/e5-ensemble   # needs afzender[e5]
+    python tools/build_model.py --kind static --output models/static   # vectors: models/static-vectors
 
 Trains on the corpus train + dev splits (dev picks C and the temperature), evaluates on
 the corpus test split and, when ../shared/data/ is present, on the real evaluation posts
@@ -47,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / "models" / "default"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kind", choices=["linear", "ensemble"], default="linear")
+    parser.add_argument("--kind", choices=["linear", "ensemble", "static"], default="linear")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite the docs' figures from the model already in --output")
     args = parser.parse_args()
@@ -71,7 +72,8 @@ def document(output: Path, metrics: dict) -> None:
     """Regenerate the shipped models' figures in the docs (never typed by hand)."""
     documented = {ROOT / "models" / "default": ("model", [ROOT / "data" / "DATASHEET.md",
                                                           ROOT / "README.md"]),
-                  ROOT / "models" / "e5-ensemble": ("ensemble", [ROOT / "README.md"])}
+                  ROOT / "models" / "e5-ensemble": ("ensemble", [ROOT / "README.md"]),
+                  ROOT / "models" / "static": ("static", [ROOT / "README.md"])}
     block, docs = documented.get(output.resolve(), (None, []))
     if not block:
         return

@@ -51,6 +51,32 @@ def choose_mix(data: LabelledData, selection: LinearSelection,
     return mix, temperatures[mix], losses, f"chosen by log loss on {len(dev_idx)} held-out posts"
 
 
+def fit_mixture(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray, *,
+                embed: Embedder, progress: bool, C: float | None, bits: int | None,
+                encoder_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the ensemble and the static model share: the linear selection, the head on
+    ``embed``'s vectors, the mix chosen on dev, both refitted on train + dev.
+
+    Returns
+    -------
+    tuple
+        ``(parts, info)``: ``parts`` holds ``linear``, ``head_weights``, ``head_bias``,
+        ``mix`` and ``temperature`` (the model's fields but its encoder), ``info`` the
+        training record.
+    """
+    selection = select_linear(data, train_idx, dev_idx, C=C, bits=bits, progress=progress)
+    embeddings = embed(data.texts, progress=progress)
+    mix, temperature, losses, how = choose_mix(data, selection, embeddings)
+    final_linear, info = refit(data, selection)
+    head_weights, head_bias = fit_head(embeddings, data.y)
+    info = {**info, "encoder": encoder_name, "mix": mix,
+            "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
+            "calibration": f"mix {mix} (linear share) and temperature {temperature:.4f}, {how}; "
+                           f"linear part: {info['calibration']}"}
+    return {"linear": final_linear, "head_weights": head_weights, "head_bias": head_bias,
+            "mix": mix, "temperature": temperature}, info
+
+
 def fit(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray, *, seed: int = 0,
         progress: bool = True, C: float | None = None, bits: int | None = None,
         embedder: Embedder | None = None) -> tuple[EnsembleModel, dict[str, Any]]:
@@ -59,7 +85,7 @@ def fit(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray, *, seed:
     The linear model's own selection (:func:`~afzender.backends.linear.fit.select_linear`)
     gives a linear model fitted on the train part and calibrated on the dev part; an e5
     head is fitted on the same train part, and :func:`choose_mix` picks the mix and its
-    temperature on dev. Both parts are then refitted on train + dev.
+    temperature on dev. Both parts are then refitted on train + dev (:func:`fit_mixture`).
 
     ``embedder`` computes the training embeddings instead of the model's encoder (e.g. a
     cache); it must return what :func:`~afzender.backends.ensemble.encoder.embed` returns.
@@ -68,14 +94,6 @@ def fit(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray, *, seed:
     from disk does. The fit is deterministic, so ``seed`` is unused.
     """
     encoder = E5Encoder()
-    selection = select_linear(data, train_idx, dev_idx, C=C, bits=bits, progress=progress)
-    embeddings = (embedder or encoder)(data.texts, progress=progress)
-    mix, temperature, losses, how = choose_mix(data, selection, embeddings)
-    final_linear, info = refit(data, selection)
-    model = EnsembleModel(final_linear, *fit_head(embeddings, data.y), mix=mix,
-                          temperature=temperature, encoder=encoder)
-    info = {**info, "encoder": ENCODER, "encoder_version": encoder_version(), "mix": mix,
-            "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
-            "calibration": f"mix {mix} (linear share) and temperature {temperature:.4f}, {how}; "
-                           f"linear part: {info['calibration']}"}
-    return model, info
+    parts, info = fit_mixture(data, train_idx, dev_idx, embed=embedder or encoder,
+                              progress=progress, C=C, bits=bits, encoder_name=ENCODER)
+    return EnsembleModel(**parts, encoder=encoder), {**info, "encoder_version": encoder_version()}

