@@ -15,17 +15,18 @@ from .encoder import ENCODER, E5Encoder, Embedder, encoder_version
 from .model import EnsembleModel, mix_logits
 
 MIX_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+HEAD_C = 4.0   # the e5 head's regularisation (unit-length embeddings)
 
 
-def fit_head(embeddings: np.ndarray, y: np.ndarray, C: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+def fit_head(embeddings: np.ndarray, y: np.ndarray, C: float = HEAD_C) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression on the embeddings, as ``(weights, bias)``."""
     from sklearn.linear_model import LogisticRegression
 
     return class_arrays(LogisticRegression(C=C, max_iter=3000, tol=1e-6).fit(embeddings, y))
 
 
-def choose_mix(data: LabelledData, selection: LinearSelection,
-               embeddings: np.ndarray) -> tuple[float, float, dict[float, float], str]:
+def choose_mix(data: LabelledData, selection: LinearSelection, embeddings: np.ndarray,
+               head_C: float = HEAD_C) -> tuple[float, float, dict[float, float], str]:
     """The mix and temperature with the lowest log loss on the dev part: an e5 head fitted
     on the train part, mixed with the selection's probe at each mix in :data:`MIX_GRID`,
     each mix with its own temperature.
@@ -39,7 +40,7 @@ def choose_mix(data: LabelledData, selection: LinearSelection,
     train_idx, dev_idx, y = selection.train_idx, selection.dev_idx, data.y
     if not len(dev_idx) or len(set(y[dev_idx])) < 2:
         return 0.5, 1.0, {}, "defaults: no held-out part with two labels to choose them on"
-    head_weights, head_bias = fit_head(embeddings[train_idx], y[train_idx])
+    head_weights, head_bias = fit_head(embeddings[train_idx], y[train_idx], head_C)
     linear_lp = log_softmax(selection.probe.logits([data.texts[i] for i in dev_idx]))
     head_lp = log_softmax(embeddings[dev_idx] @ head_weights.T + head_bias)
     temperatures, losses = {}, {}
@@ -53,7 +54,7 @@ def choose_mix(data: LabelledData, selection: LinearSelection,
 
 def fit_mixture(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray, *,
                 embed: Embedder, progress: bool, C: float | None, bits: int | None,
-                encoder_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+                encoder_name: str, head_C: float = HEAD_C) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the ensemble and the static model share: the linear selection, the head on
     ``embed``'s vectors, the mix chosen on dev, both refitted on train + dev.
 
@@ -66,10 +67,10 @@ def fit_mixture(data: LabelledData, train_idx: np.ndarray, dev_idx: np.ndarray, 
     """
     selection = select_linear(data, train_idx, dev_idx, C=C, bits=bits, progress=progress)
     embeddings = embed(data.texts, progress=progress)
-    mix, temperature, losses, how = choose_mix(data, selection, embeddings)
+    mix, temperature, losses, how = choose_mix(data, selection, embeddings, head_C)
     final_linear, info = refit(data, selection)
-    head_weights, head_bias = fit_head(embeddings, data.y)
-    info = {**info, "encoder": encoder_name, "mix": mix,
+    head_weights, head_bias = fit_head(embeddings, data.y, head_C)
+    info = {**info, "encoder": encoder_name, "mix": mix, "head_C": head_C,
             "mix_dev_log_loss": {str(k): round(v, 4) for k, v in losses.items()},
             "calibration": f"mix {mix} (linear share) and temperature {temperature:.4f}, {how}; "
                            f"linear part: {info['calibration']}"}

@@ -8,16 +8,19 @@ the model folder, so a static model is as self-contained and hash-verified as an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...calibration import TEMPERATURE_RANGE
+import numpy as np
+
+from ..._once import Once
+from ...calibration import TEMPERATURE_RANGE, log_softmax
 from ...errors import ModelFileError
 from ...modelfile import ModelFolder, check_number
-from ..ensemble.model import EnsembleModel, load_head, save_head
+from ..ensemble.model import EnsembleModel, load_head, mix_logits, save_head
 from ..linear.model import LinearModel
-from .vectors import StaticVectors
+from .vectors import Pooler, StaticVectors
 
 ENCODER = "static e5 vectors (multilingual-e5-small distilled, numpy only)"
 
@@ -25,9 +28,31 @@ ENCODER = "static e5 vectors (multilingual-e5-small distilled, numpy only)"
 @dataclass
 class StaticModel(EnsembleModel):
     """:class:`~afzender.backends.ensemble.model.EnsembleModel` whose ``encoder`` is a
-    :class:`~.vectors.StaticVectors`, saved with the model."""
+    :class:`~.vectors.StaticVectors`, saved with the model.
 
+    The head is linear in the mean of a post's piece vectors, so it scores through the
+    piece vectors projected onto its weights (:meth:`~.vectors.StaticVectors.pooler`,
+    made on first use): the same logits as ``embed(texts) @ head_weights.T``, up to float32
+    rounding, at three numbers per word instead of 256.
+    """
+
+    _head_pooler: Once[Pooler] = field(init=False, repr=False, compare=False)
     kind = "static"
+
+    def __post_init__(self) -> None:
+        self._head_pooler = Once(self._make_head_pooler)
+
+    def _make_head_pooler(self) -> Pooler:
+        if not isinstance(self.encoder, StaticVectors):
+            raise TypeError(f"a static model embeds through StaticVectors, not {type(self.encoder).__name__}")
+        return self.encoder.pooler(self.head_weights)
+
+    def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        """``threads``: for the linear part (the vectors are a table lookup)."""
+        if not isinstance(self.encoder, StaticVectors):   # e.g. a cache put in its place
+            return super().logits(texts, threads)
+        head = log_softmax(self._head_pooler.get()(texts) + self.head_bias)
+        return mix_logits(log_softmax(self.linear.logits(texts, threads)), head, self.mix) / self.temperature
 
     def save(self, folder: Path) -> list[str]:
         if not isinstance(self.encoder, StaticVectors):

@@ -7,25 +7,31 @@ mean-pooled, the vectors are reduced by PCA and weighted by piece frequency (SIF
 shipped set keeps the most frequent pieces in Latin script (and every single character),
 stored as int8 with one scale per row (``models/static-vectors/README.md``).
 
-A post's vector is the unit-length sum of its pieces' vectors. Pieces come from a Viterbi
+A post's vector is the mean of its pieces' vectors. Pieces come from a Viterbi
 segmentation of each whitespace-separated word over the kept pieces and their unigram
 scores, SentencePiece's own algorithm (with NFKC in place of its normalisation map); a
 character no piece covers is skipped. Links are removed first, as for the e5 encoder.
-Words are segmented once and cached, so scoring costs a dictionary lookup per word.
+Words are segmented once and cached (:class:`Pooler`); a model scores through the piece
+vectors projected onto its head, so a post costs a dictionary lookup and a few additions
+per word.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..._once import Once
 from ...errors import ModelFileError
+from ...labels import LABELS
 from ...modelfile import ModelFolder, check_finite, read_model_folder, save_arrays, write_manifest
 from ...text import encoder_texts
 
@@ -36,31 +42,107 @@ KIND = "static-vectors"       # the manifest kind of a folder holding vectors on
 WORD_START = "\u2581"         # SentencePiece's word-start mark
 MAX_PIECE = 16                # longest piece tried in the segmentation (characters)
 UNKNOWN_SCORE = -100.0        # a character no piece covers: skipped at this cost
-WORD_CACHE = 500_000          # words remembered before the cache starts over
-CHUNK = 1024                  # posts summed at a time (bounds the temporary array)
+WORD_CACHE_BYTES = 1 << 27    # a pooler's word cache (128 MiB) starts over when full
+MAX_CACHED_WORDS = 1_000_000
+CHUNK = 1024                  # posts pooled at a time (bounds the temporary array)
 MAX_SCALE = 10.0
+ABOUT = ("source", "recipe", "command")   # provenance keys carried from folder to folder
+
+
+class Pooler:
+    """The mean of the piece vectors of each post, words segmented once and cached.
+
+    ``vectors`` are one row per piece: the piece vectors themselves, or (for prediction)
+    their projection onto a head's weights, so that scoring a post adds a few numbers per
+    word. Each cached word keeps the sum of its pieces' rows and their count.
+    """
+
+    def __init__(self, segment: Callable[[str], list[int]], vectors: np.ndarray) -> None:
+        self._segment, self._vectors = segment, np.asarray(vectors, np.float32)
+        width = self._vectors.shape[1] + 1
+        self._limit = max(1024, min(MAX_CACHED_WORDS, WORD_CACHE_BYTES // (4 * width)))
+        self._lock = threading.Lock()
+        self.forget()
+
+    def forget(self) -> None:
+        """Empty the word cache."""
+        self._words: dict[str, int] = {}
+        self._table = np.zeros((1024, self._vectors.shape[1] + 1), np.float32)
+
+    def _word_row(self, word: str) -> int:
+        row = self._words.get(word)
+        if row is None:
+            if len(self._words) >= self._limit:
+                self.forget()
+            row = len(self._words)
+            if row == len(self._table):
+                self._table = np.concatenate([self._table, np.zeros_like(self._table)])
+            pieces = self._segment(word)
+            if pieces:
+                self._table[row, :-1] = self._vectors[pieces].sum(axis=0)
+                self._table[row, -1] = len(pieces)
+            self._words[word] = row
+        return row
+
+    def __call__(self, texts: list[str], progress: str | None = None) -> np.ndarray:
+        """``(len(texts), width)`` float64 means (a post without a known piece: zeros);
+        ``progress``: a bar with this description."""
+        from tqdm.auto import tqdm
+
+        cleaned = encoder_texts(texts)
+        out = np.zeros((len(cleaned), self._vectors.shape[1]))
+        with self._lock, tqdm(total=len(cleaned), desc=progress, unit="post",
+                              disable=progress is None) as bar:
+            for first in range(0, len(cleaned), CHUNK):
+                part = cleaned[first:first + CHUNK]
+                out[first:first + len(part)] = self._means(part)
+                bar.update(len(part))
+        return out
+
+    def _means(self, texts: list[str]) -> np.ndarray:
+        rows: list[int] = []
+        starts, owners = [], []
+        known, normalize = self._words.get, unicodedata.normalize
+        for i, text in enumerate(texts):
+            words = normalize("NFKC", text).split()
+            if words:
+                found = list(map(known, words))
+                if None in found:
+                    found = [self._word_row(w) for w in words]
+                    known = self._words.get   # the cache may have started over
+                starts.append(len(rows))
+                owners.append(i)
+                rows.extend(found)
+        means = np.zeros((len(texts), self._vectors.shape[1]))
+        if rows:  # the table may have grown while segmenting: read it after
+            sums = np.add.reduceat(self._table[rows], starts, axis=0, dtype=np.float64)
+            counts = sums[:, -1:]
+            means[owners] = np.divide(sums[:, :-1], counts, out=np.zeros_like(sums[:, :-1]),
+                                      where=counts > 0)
+        return means
 
 
 @dataclass(eq=False)
 class StaticVectors:
     """Piece vectors and the segmentation that maps a post onto them.
 
-    Call it like the e5 encoder: ``vectors(texts) -> (len(texts), dim)`` float64, unit
-    rows (a post without a known piece gets a zero row).
+    Call it like the e5 encoder: ``vectors(texts) -> (len(texts), dim)`` float64, the mean
+    of the post's piece vectors (zeros for a post without a known piece).
+    :meth:`pooler` gives the same means projected onto a head, for fast scoring.
     """
 
     pieces: list[str]
     scores: np.ndarray    # (n,) float32, unigram log-probabilities
     codes: np.ndarray     # (n, dim) int8
     scales: np.ndarray    # (n,) float32; vector = codes * scale
+    about: dict[str, str] = field(default_factory=dict)   # where they come from (source, recipe)
     _index: dict[str, tuple[int, float]] = field(init=False, repr=False)
-    _words: dict[str, int] = field(init=False, repr=False)
-    _table: np.ndarray = field(init=False, repr=False)
+    _full: Once[Pooler] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {piece: (row, score)
                        for row, (piece, score) in enumerate(zip(self.pieces, self.scores.tolist()))}
-        self._forget()
+        self._full = Once(lambda: Pooler(self.segment, self.vectors()))
 
     @property
     def dim(self) -> int:
@@ -70,10 +152,17 @@ class StaticVectors:
         """The dequantised piece vectors, ``(n, dim)`` float32."""
         return self.codes.astype(np.float32) * self.scales[:, None]
 
+    def pooler(self, weights: np.ndarray) -> Pooler:
+        """A :class:`Pooler` of ``means @ weights.T`` (``weights``: ``(k, dim)``), which
+        keeps ``k`` numbers per cached word instead of ``dim``."""
+        projected = np.concatenate([self.vectors()[first:first + 8192] @ np.asarray(weights, np.float32).T
+                                    for first in range(0, len(self.pieces), 8192)])
+        return Pooler(self.segment, projected)
+
     # ------------------------------------------------------------ segmentation
     def segment(self, word: str) -> list[int]:
-        """The rows of the pieces of ``word`` (one word, no spaces), most probable first to
-        last, as SentencePiece's unigram model splits it; uncovered characters are left out."""
+        """The rows of the pieces of ``word`` (one word, no spaces), first to last, as
+        SentencePiece's unigram model splits it; uncovered characters are left out."""
         text = WORD_START + word
         n = len(text)
         best = [0.0] + [-np.inf] * n
@@ -93,56 +182,12 @@ class StaticVectors:
             end = start
         return rows[::-1]
 
-    def _forget(self) -> None:
-        self._words = {}
-        self._table = np.zeros((1024, self.dim), np.float32)
-
-    def _word_row(self, word: str) -> int:
-        row = self._words.get(word)
-        if row is None:
-            if len(self._words) >= WORD_CACHE:
-                self._forget()
-            row = len(self._words)
-            if row == len(self._table):
-                self._table = np.concatenate([self._table, np.zeros_like(self._table)])
-            pieces = self.segment(word)
-            if pieces:
-                self._table[row] = (self.codes[pieces].astype(np.float32)
-                                    * self.scales[pieces, None]).sum(axis=0)
-            self._words[word] = row
-        return row
-
     # ------------------------------------------------------------------ encoding
     def __call__(self, texts: list[str], *, progress: bool = False,
                  threads: int | None = None) -> np.ndarray:
-        """Unit-length post vectors, ``(len(texts), dim)`` float64; ``threads`` is unused
-        (the encoder is a table lookup)."""
-        from tqdm.auto import tqdm
-
-        cleaned = encoder_texts(texts)
-        out = np.zeros((len(cleaned), self.dim))
-        with tqdm(total=len(cleaned), desc="embedding (static e5)", unit="post",
-                  disable=not progress) as bar:
-            for first in range(0, len(cleaned), CHUNK):
-                part = cleaned[first:first + CHUNK]
-                out[first:first + len(part)] = self._sum_words(part)
-                bar.update(len(part))
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
-
-    def _sum_words(self, texts: list[str]) -> np.ndarray:
-        rows: list[int] = []
-        starts, owners = [], []
-        for i, text in enumerate(texts):
-            words = unicodedata.normalize("NFKC", text).split()
-            if words:
-                starts.append(len(rows))
-                owners.append(i)
-                rows.extend(self._word_row(w) for w in words)
-        sums = np.zeros((len(texts), self.dim))
-        if rows:  # the table may have been reallocated while segmenting: read it after
-            sums[owners] = np.add.reduceat(self._table[rows], starts, axis=0)
-        return sums
+        """Mean piece vectors, ``(len(texts), dim)`` float64; ``threads`` is unused (the
+        encoder is a table lookup)."""
+        return self._full.get()(texts, "embedding (static e5)" if progress else None)
 
     # ------------------------------------------------------------------- storage
     def save(self, folder: Path) -> list[str]:
@@ -155,7 +200,8 @@ class StaticVectors:
 
     def config(self) -> dict[str, Any]:
         return {"pieces": len(self.pieces), "dim": self.dim,
-                "segmentation": "SentencePiece unigram Viterbi over the kept pieces, NFKC"}
+                "segmentation": "SentencePiece unigram Viterbi over the kept pieces, NFKC",
+                **self.about}
 
     @classmethod
     def load(cls, model: ModelFolder) -> StaticVectors:
@@ -184,7 +230,12 @@ class StaticVectors:
         check_finite(model.path / VECTORS, 1e4, scores=scores)
         if (scales <= 0).any():
             raise ModelFileError(f"{model.path / VECTORS}: scales must be positive")
-        return cls(pieces, scores, codes, scales)
+        config = model.manifest.get("config")
+        if isinstance(config, dict) and model.manifest.get("kind") != KIND:
+            config = config.get("vectors")   # a static model's: its vectors' part
+        about = {key: config[key] for key in ABOUT
+                 if isinstance(config, dict) and isinstance(config.get(key), str)}
+        return cls(pieces, scores, codes, scales, about)
 
 
 def quantise(pieces: list[str], scores: np.ndarray, vectors: np.ndarray) -> StaticVectors:
@@ -201,10 +252,9 @@ def save_vectors_folder(vectors: StaticVectors, folder: Path, about: dict[str, A
     ``about`` says where the vectors come from."""
     folder.mkdir(parents=True, exist_ok=True)
     files = vectors.save(folder)
-    from ...labels import LABELS
-
+    provenance = {key: str(about[key]) for key in ABOUT if key in about}
     write_manifest(folder, {"kind": KIND, "labels": list(LABELS),
-                            "config": {**vectors.config(), **about}}, files)
+                            "config": {**vectors.config(), **provenance}}, files)
 
 
 def default_vectors_path() -> Path:
