@@ -112,7 +112,7 @@ class Pooler:
                     known = self._words.get   # the cache may have started over
                 starts.append(len(rows))
                 owners.append(i)
-                rows.extend(found)
+                rows.extend(found)  # type: ignore[arg-type]  # no None left
         means = np.zeros((len(texts), self._vectors.shape[1]))
         if rows:  # the table may have grown while segmenting: read it after
             sums = np.add.reduceat(self._table[rows], starts, axis=0, dtype=np.float64)
