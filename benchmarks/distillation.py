@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--C", type=float, default=None,
                         help="the students' C (default: the shipped model's)")
     args = parser.parse_args()
-    args.C = args.C or afzender.load().backend.config["C"]
+    args.C = args.C or afzender.load().backend.linear.config["C"]
 
     rows = corpus()
     train = [r for r in rows if r["split"] == "train"]

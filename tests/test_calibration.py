@@ -51,7 +51,7 @@ def test_shipped_model_no_false_certainty_examples(default_model):
     for text in ("", "👍", "https://t.co/abc123"):
         result = default_model.classify(text)
         assert result.confidence <= 0.6
-        assert result.probabilities == pytest.approx(dict(zip(LABELS, default_model.backend.prior)))
+        assert result.probabilities == pytest.approx(dict(zip(LABELS, default_model.backend.linear.prior)))
     assert afzender.check("👍", account_type="corporate").unsure
 
 

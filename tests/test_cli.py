@@ -117,7 +117,7 @@ def test_help_everywhere():
 
 def test_info_shows_the_card():
     out = run("info")
-    assert out.returncode == 0 and "kind: linear" in out.stdout and "model card" in out.stdout
+    assert out.returncode == 0 and "kind: static" in out.stdout and "model card" in out.stdout
 
 
 def test_train_then_predict_with_that_model(tmp_path, tiny_rows):

@@ -71,7 +71,7 @@ def test_diagnostics_go_through_the_afzender_logger(caplog, tiny_rows):
         afzender.load()
         afzender.train(tiny_rows, bits=14, progress=False)
     messages = [r.getMessage() for r in caplog.records if r.name == "afzender"]
-    assert any(m.startswith("loaded the linear model in") for m in messages)
+    assert any(m.startswith("loaded the static model in") for m in messages)
     assert any(m.startswith("linear model: C=") for m in messages)
 
 
@@ -82,5 +82,5 @@ def test_cli_verbose_prints_diagnostics_and_says_when_the_c_core_is_off():
     loud = subprocess.run([sys.executable, "-m", "afzender.cli", "-v", "predict", "Stem op ons"],
                           capture_output=True, text=True, env=env)
     assert quiet.stderr == "" and quiet.stdout == loud.stdout
-    assert "afzender: loaded the linear model" in loud.stderr
+    assert "afzender: loaded the static model" in loud.stderr
     assert "numpy path" in loud.stderr

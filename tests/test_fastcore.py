@@ -97,13 +97,13 @@ def test_salts_match_features():
 def test_env_var_forces_numpy_path(monkeypatch, default_model):
     monkeypatch.setenv("AFZENDER_NO_FASTCORE", "1")
     assert linear.fastcore() is None
-    backend = default_model.backend
+    backend = default_model.backend.linear
     assert np.array_equal(backend.logits(TRICKY[:5]), numpy_logits(backend, TRICKY[:5]))
 
 
 @needs_core
 def test_tricky_posts_default_model(default_model):
-    backend = default_model.backend
+    backend = default_model.backend.linear
     assert_same(backend, TRICKY)
     for text in TRICKY:
         assert_same(backend, [text])
@@ -148,7 +148,7 @@ def test_evidence_counts_match_the_numpy_path():
 
 
 def test_zero_posts_give_zero_rows(default_model):
-    for model in (default_model.backend, random_model((3, 4))):
+    for model in (default_model.backend.linear, random_model((3, 4))):
         assert model.logits([]).shape == (0, 3)
         assert numpy_logits(model, []).shape == (0, 3)
         assert model.predict_proba([]).shape == (0, 3)
@@ -180,7 +180,7 @@ POST = st.lists(st.one_of(st.text(max_size=20), st.sampled_from(FRAGMENTS)), max
 @settings(max_examples=200, deadline=None)
 @given(st.lists(POST, max_size=8))
 def test_any_text_default_model(default_model, texts):
-    assert_same(default_model.backend, texts)
+    assert_same(default_model.backend.linear, texts)
 
 
 @needs_core

@@ -11,7 +11,7 @@ POSTS = ["Het kabinet neemt maatregelen.", "", "Stem VVD!", "  ", "🎉🎉", "x
 
 
 def test_fast_scores_equal_sparse_reference(default_model):
-    backend = default_model.backend
+    backend = default_model.backend.linear
     fast = backend.predict_proba(POSTS)
     reference = backend.reference_proba(POSTS)
     assert fast.shape == (len(POSTS), 3)
@@ -31,7 +31,7 @@ def test_hashes_do_not_depend_on_position():
 
 
 def test_empty_post_gets_the_prior(default_model):
-    prior = default_model.backend.prior
+    prior = default_model.backend.linear.prior
     label_counts = default_model.metadata["training"]["label_counts"]
     counts = np.array([label_counts[label] for label in LABELS], dtype=float)
     assert np.allclose(prior, counts / counts.sum())        # the training data's class prior
@@ -52,7 +52,7 @@ def test_explanation_names_words_of_the_post(default_model):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(max_size=300), max_size=8))
 def test_fast_equals_reference_on_any_text(default_model, texts):
-    backend = default_model.backend
+    backend = default_model.backend.linear
     if texts:
         assert np.abs(backend.predict_proba(texts) - backend.reference_proba(texts)).max() <= 1e-6
 

@@ -170,9 +170,11 @@ def test_extreme_ensemble_head_is_refused(tiny_model, tmp_path):
 @pytest.fixture()
 def nan_model(monkeypatch):
     """The shipped model with a backend that gives NaN (as a model with 1e308 weights did)."""
+    from afzender.backends.ensemble.model import EnsembleModel
     from afzender.backends.linear.model import LinearModel
 
-    monkeypatch.setattr(LinearModel, "predict_proba", lambda self, texts: np.full((len(texts), 3), np.nan))
+    for backend in (LinearModel, EnsembleModel):   # the static model is an EnsembleModel
+        monkeypatch.setattr(backend, "predict_proba", lambda self, texts, threads=None: np.full((len(texts), 3), np.nan))
 
 
 def test_nan_probability_is_an_error_never_a_label(nan_model, default_model):

@@ -130,7 +130,7 @@ def test_no_pickle_files_in_the_repository():
 
 def test_shipped_model_loads_and_has_a_card():
     model = afzender.load()
-    assert model.kind == "linear"
+    assert model.kind == "static"
     folder = Path(model.metadata["path"])
     card = (folder / "README.md").read_text()
     assert "real-2020-dev" in card and "corpus test split" in card

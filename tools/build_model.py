@@ -1,8 +1,8 @@
 """Rebuild the shipped default model from data/corpus.jsonl (the one documented command).
 
-    python tools/build_model.py [--output models/default]
+    python tools/build_model.py [--output models/default]     # the static model (linear + static e5 vectors)
     python tools/build_model.py --kind ensemble --output models/e5-ensemble   # needs afzender[e5]
-    python tools/build_model.py --kind static --output models/static   # vectors: models/static-vectors
+    python tools/build_model.py --kind linear --output DIR    # the linear model alone
 
 Trains on the corpus train + dev splits (dev picks C and the temperature), evaluates on
 the corpus test split and, when ../shared/data/ is present, on the real evaluation posts
@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / "models" / "default"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kind", choices=["linear", "ensemble", "static"], default="linear")
+    parser.add_argument("--kind", choices=["linear", "ensemble", "static"], default="static")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite the docs' figures from the model already in --output")
     args = parser.parse_args()
@@ -58,7 +58,7 @@ def main() -> None:
     output = Path(args.output).resolve()
     shown = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
     command = "python tools/build_model.py" + (
-        f" --kind {args.kind} --output {shown}" if args.kind != "linear" else "")
+        f" --kind {args.kind} --output {shown}" if args.kind != "static" else "")
     classifier = afzender.train(ROOT / "data" / "corpus.jsonl", model=args.kind, seed=args.seed,
                                 evaluate_on=real_sets(), command=command)
     classifier.save(args.output)
@@ -72,8 +72,7 @@ def document(output: Path, metrics: dict) -> None:
     """Regenerate the shipped models' figures in the docs (never typed by hand)."""
     documented = {ROOT / "models" / "default": ("model", [ROOT / "data" / "DATASHEET.md",
                                                           ROOT / "README.md"]),
-                  ROOT / "models" / "e5-ensemble": ("ensemble", [ROOT / "README.md"]),
-                  ROOT / "models" / "static": ("static", [ROOT / "README.md"])}
+                  ROOT / "models" / "e5-ensemble": ("ensemble", [ROOT / "README.md"])}
     block, docs = documented.get(output.resolve(), (None, []))
     if not block:
         return

@@ -132,7 +132,13 @@ class LinearModel:
         Uses the C core (:func:`fastcore`) when it is available, else the numpy path;
         both give the same numbers. ``threads`` as for :meth:`raw_scores`.
         """
-        return self._calibrate(*self.raw_scores(texts, threads))
+        return self.logits_and_evidence(texts, threads)[0]
+
+    def logits_and_evidence(self, texts: list[str], threads: int | None = None
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`logits` and the number of evidence words of each post ``(n,)``."""
+        raw, evidence = self.raw_scores(texts, threads)
+        return self._calibrate(raw, evidence), evidence
 
     def raw_scores(self, texts: list[str], threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Weighted feature sums plus bias ``(n, n_classes)`` and the number of evidence

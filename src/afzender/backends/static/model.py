@@ -30,7 +30,9 @@ class StaticModel(EnsembleModel):
     """:class:`~afzender.backends.ensemble.model.EnsembleModel` whose ``encoder`` is a
     :class:`~.vectors.StaticVectors`, saved with the model.
 
-    The head is linear in the mean of a post's piece vectors, so it scores through the
+    A post without evidence words gets the linear part's answer alone (the class prior),
+    so an emoji or a bare link is never read with confidence. The head is linear in the
+    mean of a post's piece vectors, so it scores through the
     piece vectors projected onto its weights (:meth:`~.vectors.StaticVectors.pooler`,
     made on first use): the same logits as ``embed(texts) @ head_weights.T``, up to float32
     rounding, at three numbers per word instead of 256.
@@ -48,11 +50,18 @@ class StaticModel(EnsembleModel):
         return self.encoder.pooler(self.head_weights)
 
     def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
-        """``threads``: for the linear part (the vectors are a table lookup)."""
-        if not isinstance(self.encoder, StaticVectors):   # e.g. a cache put in its place
-            return super().logits(texts, threads)
-        head = log_softmax(self._head_pooler.get()(texts) + self.head_bias)
-        return mix_logits(log_softmax(self.linear.logits(texts, threads)), head, self.mix) / self.temperature
+        """The mixture's logits; a post without evidence words (no word with a letter or
+        digit: an emoji, a bare link) gets the linear part's, the log prior, as from the
+        linear model alone. ``threads``: for the linear part (the vectors are a table lookup).
+        """
+        linear, evidence = self.linear.logits_and_evidence(texts, threads)
+        if isinstance(self.encoder, StaticVectors):
+            head = log_softmax(self._head_pooler.get()(texts) + self.head_bias)
+        else:   # e.g. a cache put in its place
+            head = self.head_log_proba(self.embed(texts, threads))
+        linear = log_softmax(linear)
+        mixed = mix_logits(linear, head, self.mix) / self.temperature
+        return np.where((np.asarray(evidence) > 0)[:, None], mixed, linear)
 
     def save(self, folder: Path) -> list[str]:
         if not isinstance(self.encoder, StaticVectors):
