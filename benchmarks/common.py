@@ -19,6 +19,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "src"))
 
 from afzender import LABELS  # noqa: E402
+from afzender.inputs.corpus import wave_of  # noqa: E402
 from afzender.labels import label_indices  # noqa: E402
 
 
@@ -68,7 +69,7 @@ def scores(predict_proba, sets: dict[str, list[dict]]) -> dict[str, float]:
 
 def wave(row: dict) -> int:
     """The writing wave of a corpus post, from its id (``w25-0001`` → 25)."""
-    return int(re.match(r"w(\d+)-", row["id"]).group(1))
+    return wave_of(row["id"])
 
 
 @functools.cache

@@ -196,3 +196,12 @@ def test_set_aside_waves_stay_out_of_the_corpus(rows):
     assert SET_ASIDE <= drafted  # still in data/drafts/, with their annotations
     assert not SET_ASIDE & in_corpus
     assert drafted - SET_ASIDE == in_corpus
+
+
+def test_wave_of_reads_the_corpus_id():
+    from afzender.inputs.corpus import wave_of
+
+    assert wave_of("w25-0001") == 25 and wave_of("w7-12") == 7
+    for bad in ("25-0001", "wx-1", "w25", ""):
+        with pytest.raises(ValueError, match="corpus post id"):
+            wave_of(bad)

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from afzender.inputs.corpus import wave_of as wave_number  # noqa: E402
 from afzender.labels import LABELS, normalize_label  # noqa: E402
 from afzender.text import normalize  # noqa: E402
 
@@ -38,11 +39,6 @@ LAST_UNAUGMENTED_WAVE = 24
 #: Waves kept in data/drafts/ with their annotations but not assembled into the corpus:
 #: wave 12 (w47-w50, government accounts), see data/DATASHEET.md.
 SET_ASIDE = frozenset({47, 48, 49, 50})
-
-
-def wave_number(post_id: str) -> int:
-    """The writing wave of a post id (``w25-0001`` → 25)."""
-    return int(post_id.split("-", 1)[0][1:])
 
 
 def split_of(account: str) -> str:

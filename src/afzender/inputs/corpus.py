@@ -9,6 +9,20 @@ from ..errors import DataError
 SPLITS = ("train", "dev", "test")
 
 
+def wave_of(post_id: str) -> int:
+    """The writing wave of a corpus post id (``w25-0001`` → 25).
+
+    Raises
+    ------
+    ValueError
+        An id that is not ``w<wave>-<number>``.
+    """
+    head, sep, _ = post_id.partition("-")
+    if not (sep and head[:1] == "w" and head[1:].isdigit()):
+        raise ValueError(f"not a corpus post id (w<wave>-<number>): {post_id!r}")
+    return int(head[1:])
+
+
 def corpus_path() -> Path:
     """Where the corpus lies: inside the installed package, else the source checkout."""
     packaged = Path(__file__).parents[1] / "_corpus" / "corpus.jsonl"
