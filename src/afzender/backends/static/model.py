@@ -32,10 +32,10 @@ class StaticModel(EnsembleModel):
 
     A post without evidence words gets the linear part's answer alone (the class prior),
     so an emoji or a bare link is never read with confidence. The head is linear in the
-    mean of a post's piece vectors, so it scores through the
-    piece vectors projected onto its weights (:meth:`~.vectors.StaticVectors.pooler`,
-    made on first use): the same logits as ``embed(texts) @ head_weights.T``, up to float32
-    rounding, at three numbers per word instead of 256.
+    mean of a post's piece vectors, so it scores through the piece vectors projected onto
+    its weights (:meth:`~.vectors.StaticVectors.pooler`, made on first use): the same
+    logits as ``embed(texts) @ head_weights.T`` up to float32 rounding, at three numbers
+    per word instead of 256.
     """
 
     _head_pooler: Once[Pooler] = field(init=False, repr=False, compare=False)
@@ -46,7 +46,8 @@ class StaticModel(EnsembleModel):
 
     def _make_head_pooler(self) -> Pooler:
         if not isinstance(self.encoder, StaticVectors):
-            raise TypeError(f"a static model embeds through StaticVectors, not {type(self.encoder).__name__}")
+            raise TypeError("a static model embeds through StaticVectors, not "
+                            f"{type(self.encoder).__name__}")
         return self.encoder.pooler(self.head_weights)
 
     def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
