@@ -70,6 +70,13 @@ def test_mix_combines_both_parts(trained):
     assert not np.allclose(expected, head_proba, atol=1e-3)
 
 
+def test_post_without_words_gets_the_linear_prior(trained):
+    _, model, _ = trained
+    proba = model.predict_proba(["👍", "https://t.co/abc", "", "Stem op ons!"])
+    assert np.allclose(proba[:3], model.backend.linear.prior, atol=1e-12)
+    assert not np.allclose(proba[3], model.backend.linear.prior, atol=1e-3)
+
+
 def test_two_labels_and_no_usable_dev_part(tmp_path):
     rows = [("Het kabinet neemt extra maatregelen tegen wateroverlast.", "minister-in-functie"),
             ("Vanaf maandag gelden nieuwe regels in het openbaar vervoer.", "minister-in-functie"),
@@ -191,13 +198,13 @@ def test_threads_reach_the_linear_part_and_the_encoder(tiny_rows, spied_e5, monk
 
     model = afzender.train(tiny_rows, model="ensemble", progress=False, C=4.0)
     linear_threads = []
-    logits = LinearModel.logits
+    logits = LinearModel.logits_and_evidence
 
     def spy(self, texts, threads=None):
         linear_threads.append(threads)
         return logits(self, texts, threads)
 
-    monkeypatch.setattr(LinearModel, "logits", spy)
+    monkeypatch.setattr(LinearModel, "logits_and_evidence", spy)
     spied_e5.clear()
     default = model.predict_proba(POSTS)
     assert np.array_equal(model.predict_proba(POSTS, threads=2), default)

@@ -7,7 +7,8 @@ linear model scores tens of thousands. ``benchmarks/results/accuracy.md`` has bo
 of that trade.
 
 The mix is a weighted sum of the two models' log-probabilities divided by a temperature,
-both chosen on held-out posts (see :func:`afzender.backends.ensemble.fit.fit`).
+both chosen on held-out posts (see :func:`afzender.backends.ensemble.fit.fit`). A post
+without evidence words gets the linear model's answer alone, the class prior.
 """
 
 from __future__ import annotations
@@ -61,11 +62,19 @@ class EnsembleModel:
         """The posts' embeddings through :attr:`encoder`."""
         return self.encoder(texts) if threads is None else self.encoder(texts, threads=threads)
 
+    def head_part(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        """The head's log-probabilities of the posts."""
+        return self.head_log_proba(self.embed(texts, threads))
+
     def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
-        """``threads``: for the linear part (see
+        """The mixture's logits; a post without evidence words (no word with a letter or
+        digit: an emoji, a bare link) gets the linear part's, the log prior, as from the
+        linear model alone. ``threads``: for the linear part (see
         :meth:`~afzender.backends.linear.model.LinearModel.raw_scores`) and the encoder."""
-        return mix_logits(log_softmax(self.linear.logits(texts, threads)),
-                          self.head_log_proba(self.embed(texts, threads)), self.mix) / self.temperature
+        linear, evidence = self.linear.logits_and_evidence(texts, threads)
+        linear = log_softmax(linear)
+        mixed = mix_logits(linear, self.head_part(texts, threads), self.mix) / self.temperature
+        return np.where((np.asarray(evidence) > 0)[:, None], mixed, linear)
 
     def predict_proba(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         return softmax(self.logits(texts, threads))

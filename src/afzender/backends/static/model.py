@@ -18,7 +18,7 @@ from ..._once import Once
 from ...calibration import TEMPERATURE_RANGE, log_softmax
 from ...errors import ModelFileError
 from ...modelfile import ModelFolder, check_number
-from ..ensemble.model import EnsembleModel, load_head, mix_logits, save_head
+from ..ensemble.model import EnsembleModel, load_head, save_head
 from ..linear.model import LinearModel
 from .vectors import Pooler, StaticVectors
 
@@ -30,12 +30,12 @@ class StaticModel(EnsembleModel):
     """:class:`~afzender.backends.ensemble.model.EnsembleModel` whose ``encoder`` is a
     :class:`~.vectors.StaticVectors`, saved with the model.
 
-    A post without evidence words gets the linear part's answer alone (the class prior),
-    so an emoji or a bare link is never read with confidence. The head is linear in the
-    mean of a post's piece vectors, so it scores through the piece vectors projected onto
-    its weights (:meth:`~.vectors.StaticVectors.pooler`, made on first use): the same
-    logits as ``embed(texts) @ head_weights.T`` up to float32 rounding, at three numbers
-    per word instead of 256.
+    As in the ensemble, a post without evidence words gets the linear part's answer alone
+    (the class prior), so an emoji or a bare link is never read with confidence. The head
+    is linear in the mean of a post's piece vectors, so it scores through the piece vectors
+    projected onto its weights (:meth:`~.vectors.StaticVectors.pooler`, made on first
+    use): the same logits as ``embed(texts) @ head_weights.T`` up to float32 rounding, at
+    three numbers per word instead of 256.
     """
 
     _head_pooler: Once[Pooler] = field(init=False, repr=False, compare=False)
@@ -50,19 +50,12 @@ class StaticModel(EnsembleModel):
                             f"{type(self.encoder).__name__}")
         return self.encoder.pooler(self.head_weights)
 
-    def logits(self, texts: list[str], threads: int | None = None) -> np.ndarray:
-        """The mixture's logits; a post without evidence words (no word with a letter or
-        digit: an emoji, a bare link) gets the linear part's, the log prior, as from the
-        linear model alone. ``threads``: for the linear part (the vectors are a table lookup).
-        """
-        linear, evidence = self.linear.logits_and_evidence(texts, threads)
-        if isinstance(self.encoder, StaticVectors):
-            head = log_softmax(self._head_pooler.get()(texts) + self.head_bias)
-        else:   # e.g. a cache put in its place
-            head = self.head_log_proba(self.embed(texts, threads))
-        linear = log_softmax(linear)
-        mixed = mix_logits(linear, head, self.mix) / self.temperature
-        return np.where((np.asarray(evidence) > 0)[:, None], mixed, linear)
+    def head_part(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        """The head's log-probabilities through the projected piece vectors (the vectors are
+        a table lookup, so ``threads`` is not used)."""
+        if not isinstance(self.encoder, StaticVectors):   # e.g. a cache put in its place
+            return super().head_part(texts, threads)
+        return log_softmax(self._head_pooler.get()(texts) + self.head_bias)
 
     def save(self, folder: Path) -> list[str]:
         if not isinstance(self.encoder, StaticVectors):
