@@ -35,13 +35,14 @@ class AfzenderClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    kind : {"linear", "ensemble", "transformer"}
-        The backend, as :func:`afzender.train`'s ``model``.
+    kind : {"linear", "static", "ensemble", "transformer"}
+        The backend, as :func:`afzender.train`'s ``model`` (``"static"`` is the shipped
+        model's kind).
     C : float, optional
         Inverse regularisation of the linear model; ``None`` lets training choose it on a dev
         split carved from the training posts.
     bits : int, optional
-        Hashed feature space of ``2**bits`` (linear, ensemble).
+        Hashed feature space of ``2**bits`` (linear, static, ensemble).
     seed : int
         Seed of every random choice.
     options : dict, optional
