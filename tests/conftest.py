@@ -66,6 +66,13 @@ def corpus_rows():
     return [json.loads(line) for line in open(path, encoding="utf-8")]
 
 
+def corpus_train_rows(n: int) -> list[dict]:
+    """The first ``n`` posts of the corpus train split: text, label and account only."""
+    rows = (json.loads(line) for line in open(ROOT / "data" / "corpus.jsonl", encoding="utf-8"))
+    picked = [r for r in rows if r["split"] == "train"][:n]
+    return [{"text": r["text"], "label": r["label"], "account": r["account"]} for r in picked]
+
+
 @pytest.fixture()
 def rng():
     return random.Random(0)

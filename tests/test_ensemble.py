@@ -17,17 +17,11 @@ from afzender.backends.ensemble.model import HEAD  # noqa: E402
 from afzender.calibration import softmax  # noqa: E402
 
 
-def _rows(corpus_rows, n=120):
-    picked = [r for r in corpus_rows if r["split"] == "train"][:n]
-    return [{"text": r["text"], "label": r["label"], "account": r["account"]} for r in picked]
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from conftest import ROOT
+    from conftest import corpus_train_rows
 
-    rows = [json.loads(line) for line in open(ROOT / "data" / "corpus.jsonl", encoding="utf-8")]
-    rows = _rows(rows)
+    rows = corpus_train_rows(120)
     model = afzender.train(rows, model="ensemble", progress=False, C=1.0)
     folder = model.save(tmp_path_factory.mktemp("ens") / "model")
     return rows, model, folder

@@ -140,11 +140,9 @@ def test_shipped_vectors():
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from conftest import ROOT
+    from conftest import corpus_train_rows
 
-    rows = [json.loads(line) for line in open(ROOT / "data" / "corpus.jsonl", encoding="utf-8")]
-    rows = [{"text": r["text"], "label": r["label"], "account": r["account"]}
-            for r in rows if r["split"] == "train"][:300]
+    rows = corpus_train_rows(300)
     model = afzender.train(rows, model="static", progress=False, C=1.0)
     folder = model.save(tmp_path_factory.mktemp("static") / "model")
     return rows, model, folder

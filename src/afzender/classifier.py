@@ -30,6 +30,7 @@ from .modelfile import (
     manifest_for,
     read_listed_names,
     read_model_folder,
+    shipped_folder,
     write_manifest,
 )
 
@@ -357,10 +358,7 @@ def _ordinary_permissions(folder: Path) -> None:
 
 def default_model_path() -> Path:
     """The shipped model: inside the installed package, else the source checkout's."""
-    packaged = Path(__file__).parent / "models" / "default"
-    if (packaged / "manifest.json").is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "models" / "default"
+    return shipped_folder("default")
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Classifier:

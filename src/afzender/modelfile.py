@@ -113,6 +113,15 @@ class ModelFolder:
         return parse_arrays(self.read(name), self.path / name, spec)
 
 
+def shipped_folder(name: str) -> Path:
+    """A folder under the project's ``models/`` (``default``, ``static-vectors``): inside
+    the installed package (``setup.py`` copies it there), else the source checkout's."""
+    packaged = Path(__file__).parent / "models" / name
+    if (packaged / MANIFEST).is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "models" / name
+
+
 # ------------------------------------------------------------------- manifest JSON
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}

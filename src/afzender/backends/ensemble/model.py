@@ -87,28 +87,40 @@ class EnsembleModel:
     def save(self, folder: Path) -> list[str]:
         return [*self.linear.save(folder), save_head(self, folder)]
 
+    def mixture_config(self) -> dict[str, Any]:
+        """The manifest config of the parts every mixture has (:func:`load_mixture` reads it)."""
+        return {"linear": self.linear.manifest_config(), "mix": self.mix, "temperature": self.temperature}
+
     def manifest_config(self) -> dict[str, Any]:
-        return {"linear": self.linear.manifest_config(), "mix": self.mix,
-                "temperature": self.temperature, "encoder": ENCODER,
-                "encoder_dim": E5_DIM}
+        return {**self.mixture_config(), "encoder": ENCODER, "encoder_dim": E5_DIM}
 
     @classmethod
     def load(cls, model: ModelFolder, *, encoder: Embedder | None = None) -> EnsembleModel:
         """Load from a verified model folder; ``encoder`` as for the constructor."""
-        config = model.manifest.get("config")
-        if not isinstance(config, dict) or not isinstance(config.get("linear"), dict):
-            raise ModelFileError(f"{model.path}: config.linear is missing")
-        linear = LinearModel.load(model, config["linear"])
-        dim = config.get("encoder_dim")
+        dim = _config(model).get("encoder_dim")
         if dim != E5_DIM:
             raise ModelFileError(f"{model.path}: config.encoder_dim must be {E5_DIM} "
                                  f"(multilingual-e5-small), got {dim!r:.40}")
-        mix = check_number(config.get("mix"), f"{model.path}: config.mix", 0, 1)
-        temperature = check_number(config.get("temperature"), f"{model.path}: config.temperature",
-                                   *TEMPERATURE_RANGE)
-        weights, bias = load_head(model, E5_DIM)
-        return cls(linear, weights, bias, float(mix), float(temperature),
-                   encoder=encoder or E5Encoder())
+        return cls(**load_mixture(model, E5_DIM), encoder=encoder or E5Encoder())
+
+
+def _config(model: ModelFolder) -> dict[str, Any]:
+    config = model.manifest.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("linear"), dict):
+        raise ModelFileError(f"{model.path}: config.linear is missing")
+    return config
+
+
+def load_mixture(model: ModelFolder, dim: int) -> dict[str, Any]:
+    """The fields of a mixture but its encoder (``linear``, ``head_weights``, ``head_bias``,
+    ``mix``, ``temperature``) from a verified folder, the head checked against ``dim``."""
+    config = _config(model)
+    mix = check_number(config.get("mix"), f"{model.path}: config.mix", 0, 1)
+    temperature = check_number(config.get("temperature"), f"{model.path}: config.temperature",
+                               *TEMPERATURE_RANGE)
+    weights, bias = load_head(model, dim)
+    return {"linear": LinearModel.load(model, config["linear"]), "head_weights": weights,
+            "head_bias": bias, "mix": float(mix), "temperature": float(temperature)}
 
 
 def save_head(model: EnsembleModel, folder: Path) -> str:

@@ -15,11 +15,9 @@ from typing import Any
 import numpy as np
 
 from ..._once import Once
-from ...calibration import TEMPERATURE_RANGE, log_softmax
-from ...errors import ModelFileError
-from ...modelfile import ModelFolder, check_number
-from ..ensemble.model import EnsembleModel, load_head, save_head
-from ..linear.model import LinearModel
+from ...calibration import log_softmax
+from ...modelfile import ModelFolder
+from ..ensemble.model import EnsembleModel, load_mixture, save_head
 from .vectors import Pooler, StaticVectors
 
 ENCODER = "static e5 vectors (multilingual-e5-small distilled, numpy only)"
@@ -65,20 +63,11 @@ class StaticModel(EnsembleModel):
 
     def manifest_config(self) -> dict[str, Any]:
         vectors = self.encoder.config() if isinstance(self.encoder, StaticVectors) else {}
-        return {"linear": self.linear.manifest_config(), "mix": self.mix,
-                "temperature": self.temperature, "encoder": ENCODER, "vectors": vectors}
+        return {**self.mixture_config(), "encoder": ENCODER, "vectors": vectors}
 
     @classmethod
     def load(cls, model: ModelFolder, *, encoder: Any = None) -> StaticModel:
         """Load from a verified model folder (``encoder`` is accepted for the ensemble's
         signature and ignored: the vectors are the model's own)."""
-        config = model.manifest.get("config")
-        if not isinstance(config, dict) or not isinstance(config.get("linear"), dict):
-            raise ModelFileError(f"{model.path}: config.linear is missing")
-        linear = LinearModel.load(model, config["linear"])
         vectors = StaticVectors.load(model)
-        mix = check_number(config.get("mix"), f"{model.path}: config.mix", 0, 1)
-        temperature = check_number(config.get("temperature"), f"{model.path}: config.temperature",
-                                   *TEMPERATURE_RANGE)
-        weights, bias = load_head(model, vectors.dim)
-        return cls(linear, weights, bias, float(mix), float(temperature), encoder=vectors)
+        return cls(**load_mixture(model, vectors.dim), encoder=vectors)

@@ -32,7 +32,14 @@ import numpy as np
 from ..._once import Once
 from ...errors import ModelFileError
 from ...labels import LABELS
-from ...modelfile import ModelFolder, check_finite, read_model_folder, save_arrays, write_manifest
+from ...modelfile import (
+    ModelFolder,
+    check_finite,
+    read_model_folder,
+    save_arrays,
+    shipped_folder,
+    write_manifest,
+)
 from ...text import encoder_texts
 
 VECTORS = "static_vectors.safetensors"
@@ -262,10 +269,7 @@ def save_vectors_folder(vectors: StaticVectors, folder: Path, about: dict[str, A
 
 def default_vectors_path() -> Path:
     """The shipped vectors: inside the installed package, else the source checkout's."""
-    packaged = Path(__file__).parents[2] / "models" / "static-vectors"
-    if (packaged / "manifest.json").is_file():
-        return packaged
-    return Path(__file__).resolve().parents[4] / "models" / "static-vectors"
+    return shipped_folder("static-vectors")
 
 
 def read_vectors(path: str | os.PathLike[str] | None = None) -> StaticVectors:
