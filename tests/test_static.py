@@ -98,6 +98,15 @@ def test_post_vectors_align_with_posts(texts):
         assert out[index].any() == bool(text.split())
 
 
+def test_a_full_word_cache_starts_over_without_mixing_words(tiny):
+    texts = [f"de minister {word}" for word in ("stem", "mis", "door", "tram", "ster", "maan")] * 300
+    expected = tiny(texts)
+    small = tiny.pooler(np.eye(tiny.dim))
+    small._limit = 5                       # starts over after nearly every chunk
+    assert np.allclose(small(texts), expected, atol=1e-6)
+    assert np.allclose(small(texts[:7]), expected[:7], atol=1e-6)
+
+
 def test_quantisation_keeps_the_vectors(tiny):
     vectors = np.random.default_rng(1).normal(size=(50, 16))
     q = quantise([f"p{i}" for i in range(50)], np.zeros(50), vectors)

@@ -49,7 +49,7 @@ KIND = "static-vectors"       # the manifest kind of a folder holding vectors on
 WORD_START = "\u2581"         # SentencePiece's word-start mark
 MAX_PIECE = 16                # longest piece tried in the segmentation (characters)
 UNKNOWN_SCORE = -100.0        # a character no piece covers: skipped at this cost
-WORD_CACHE_BYTES = 1 << 27    # a pooler's word cache (128 MiB) starts over when full
+WORD_CACHE_BYTES = 1 << 27    # a pooler's word cache (~128 MiB) starts over when full
 MAX_CACHED_WORDS = 1_000_000
 CHUNK = 1024                  # posts pooled at a time (bounds the temporary array)
 MAX_SCALE = 10.0
@@ -67,7 +67,7 @@ class Pooler:
     def __init__(self, segment: Callable[[str], list[int]], vectors: np.ndarray) -> None:
         self._segment, self._vectors = segment, np.asarray(vectors, np.float32)
         width = self._vectors.shape[1] + 1
-        self._limit = max(1024, min(MAX_CACHED_WORDS, WORD_CACHE_BYTES // (4 * width)))
+        self._limit = min(MAX_CACHED_WORDS, WORD_CACHE_BYTES // (4 * width))
         self._lock = threading.Lock()
         self.forget()
 
@@ -79,8 +79,6 @@ class Pooler:
     def _word_row(self, word: str) -> int:
         row = self._words.get(word)
         if row is None:
-            if len(self._words) >= self._limit:
-                self.forget()
             row = len(self._words)
             if row == len(self._table):
                 self._table = np.concatenate([self._table, np.zeros_like(self._table)])
@@ -119,7 +117,6 @@ class Pooler:
                 found = list(map(known, words))
                 if None in found:
                     found = [self._word_row(w) for w in words]
-                    known = self._words.get   # the cache may have started over
                 starts.append(len(rows))
                 owners.append(i)
                 rows.extend(found)  # type: ignore[arg-type]  # no None left
@@ -129,6 +126,8 @@ class Pooler:
             counts = sums[:, -1:]
             means[owners] = np.divide(sums[:, :-1], counts, out=np.zeros_like(sums[:, :-1]),
                                       where=counts > 0)
+        if len(self._words) > self._limit:   # only between chunks: the rows above stay valid
+            self.forget()
         return means
 
 
