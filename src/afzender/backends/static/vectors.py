@@ -157,16 +157,19 @@ class StaticVectors:
     def dim(self) -> int:
         return int(self.codes.shape[1])
 
-    def vectors(self) -> np.ndarray:
-        """The dequantised piece vectors, ``(n, dim)`` float32."""
-        return self.codes.astype(np.float32) * self.scales[:, None]
+    def vectors(self, projection: np.ndarray | None = None) -> np.ndarray:
+        """The dequantised piece vectors, ``(n, dim)`` float32, or their product with
+        ``projection`` ``(dim, k)``, dequantised a block at a time."""
+        if projection is None:
+            return self.codes.astype(np.float32) * self.scales[:, None]
+        return np.concatenate([(self.codes[first:first + 8192].astype(np.float32)
+                                * self.scales[first:first + 8192, None]) @ projection
+                               for first in range(0, len(self.pieces), 8192)])
 
     def pooler(self, weights: np.ndarray) -> Pooler:
         """A :class:`Pooler` of ``means @ weights.T`` (``weights``: ``(k, dim)``), which
         keeps ``k`` numbers per cached word instead of ``dim``."""
-        projected = np.concatenate([self.vectors()[first:first + 8192] @ np.asarray(weights, np.float32).T
-                                    for first in range(0, len(self.pieces), 8192)])
-        return Pooler(self.segment, projected)
+        return Pooler(self.segment, self.vectors(np.asarray(weights, np.float32).T))
 
     # ------------------------------------------------------------ segmentation
     def segment(self, word: str) -> list[int]:
