@@ -76,3 +76,26 @@ def corpus_train_rows(n: int) -> list[dict]:
 @pytest.fixture()
 def rng():
     return random.Random(0)
+
+
+def check_mixture_round_trip(rows: list[dict], model, folder, kind: str):
+    """What every mixture (e5 ensemble, static model) trained on ``rows`` and saved to
+    ``folder`` must show; returns the loaded model, the posts checked and their
+    probabilities."""
+    import afzender
+
+    assert model.kind == kind
+    info = model.metadata["training"]
+    assert info["mix"] == float(min(info["mix_dev_log_loss"], key=info["mix_dev_log_loss"].get))
+    loaded = afzender.load(folder)
+    texts = [r["text"] for r in rows[:40]] + ["", "🙂", "Stem op ons!"]
+    proba = loaded.predict_proba(texts)
+    assert proba.shape == (len(texts), 3) and np.allclose(proba.sum(axis=1), 1)
+    assert np.array_equal(proba, model.predict_proba(texts))
+    # posts score the same alone as in a batch, the empty one too
+    for index in (5, 40):
+        assert np.allclose(proba[index], loaded.predict_proba(texts[index]), atol=1e-12)
+    # it learned the training posts
+    labels = np.array([r["label"] for r in rows])
+    assert np.mean(np.array(model.predict([r["text"] for r in rows])) == labels) > 0.9
+    return loaded, texts, proba

@@ -28,22 +28,12 @@ def trained(tmp_path_factory):
 
 
 def test_trains_saves_and_loads_the_same_model(trained):
+    from conftest import check_mixture_round_trip
+
     rows, model, folder = trained
-    assert model.kind == "ensemble"
+    check_mixture_round_trip(rows, model, folder, "ensemble")
     info = model.metadata["training"]
     assert info["mix"] in MIX_GRID and len(info["mix_dev_log_loss"]) == len(MIX_GRID)
-    assert info["mix"] == float(min(info["mix_dev_log_loss"], key=info["mix_dev_log_loss"].get))
-    loaded = afzender.load(folder)
-    texts = [r["text"] for r in rows[:40]] + ["", "🙂", "Stem op ons!"]
-    proba = loaded.predict_proba(texts)
-    assert proba.shape == (len(texts), 3) and np.allclose(proba.sum(axis=1), 1)
-    assert np.array_equal(proba, model.predict_proba(texts))
-    # posts score the same alone as in a batch, the empty one too
-    for index in (5, 40):
-        assert np.allclose(proba[index], loaded.predict_proba(texts[index]), atol=1e-12)
-    # it learned the training posts
-    labels = [r["label"] for r in rows]
-    assert np.mean(np.array(model.predict([r["text"] for r in rows])) == np.array(labels)) > 0.9
     assert sorted(p.name for p in folder.iterdir()) == ["README.md", HEAD, "manifest.json",
                                                         "weights.safetensors"]
 

@@ -158,17 +158,10 @@ def trained(tmp_path_factory):
 
 
 def test_trains_saves_and_loads_the_same_model(trained):
+    from conftest import check_mixture_round_trip
+
     rows, model, folder = trained
-    assert model.kind == "static"
-    info = model.metadata["training"]
-    assert info["mix"] == float(min(info["mix_dev_log_loss"], key=info["mix_dev_log_loss"].get))
-    loaded = afzender.load(folder)
-    texts = [r["text"] for r in rows[:40]] + ["", "🙂", "Stem op ons!"]
-    proba = loaded.predict_proba(texts)
-    assert proba.shape == (len(texts), 3) and np.allclose(proba.sum(axis=1), 1)
-    assert np.array_equal(proba, model.predict_proba(texts))
-    labels = np.array([r["label"] for r in rows])
-    assert np.mean(np.array(model.predict([r["text"] for r in rows])) == labels) > 0.9
+    loaded, texts, proba = check_mixture_round_trip(rows, model, folder, "static")
     backend = loaded.backend
     expected = softmax((backend.mix * np.log(backend.linear.predict_proba(texts))
                         + (1 - backend.mix) * np.log(softmax(backend.encoder(texts) @ backend.head_weights.T
