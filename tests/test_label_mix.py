@@ -1,6 +1,7 @@
 """Label mix: EM estimation without labels, probabilities under another mix, the API and
 the CLI flag."""
 
+import json
 import subprocess
 import sys
 
@@ -130,3 +131,23 @@ def test_cli_adapt_mix_reports_the_mix_and_keeps_one_line_per_post():
     assert [int(r.split(",")[0]) for r in rows] == list(range(1, 31))
     plain = run("predict", "--format", "csv", stdin="\n".join(posts) + "\n")
     assert len(plain.stdout.strip().splitlines()) == len(out.stdout.strip().splitlines())
+
+
+def test_cli_adapt_mix_scores_each_post_once(monkeypatch, capsys):
+    from afzender.backends.ensemble.model import EnsembleModel
+    from afzender.cli import main
+
+    scored = []
+    original = EnsembleModel.predict_proba   # the shipped static model is an EnsembleModel
+
+    def counting(self, texts, threads=None):
+        scored.extend(texts)
+        return original(self, texts, threads)
+
+    monkeypatch.setattr(EnsembleModel, "predict_proba", counting)
+    posts = ["Stem op ons!", "Lekker weekend gehad.", "Het kabinet verlaagt de energiebelasting.",
+             "Stem op ons!"]
+    assert main(["predict", "--adapt-mix", "--format", "jsonl", *posts]) == 0
+    labels = [json.loads(line)["label"] for line in capsys.readouterr().out.splitlines()]
+    assert len(labels) == len(posts) and labels[0] == labels[3]
+    assert sorted(scored) == sorted(set(posts))        # each distinct post scored once

@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
+from ..backends import Backend
 from ..classifier import DEFAULT_BATCH, Classifier, Result
 from ..errors import DataError
 from ..inputs.posts import text_problem
@@ -124,12 +127,39 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Remembered:
+    """A backend that scores each distinct post once and remembers its probabilities, so
+    that ``--adapt-mix`` (estimate on all posts, then classify them) scores them once."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._seen: dict[str, np.ndarray] = {}
+        self.kind = backend.kind
+
+    def predict_proba(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in self._seen]
+        if missing:
+            self._seen.update(zip(missing, self._backend.predict_proba(missing, threads)))
+        return np.array([self._seen[text] for text in texts]).reshape(len(texts), len(LABELS))
+
+    def explain(self, texts: list[str], top: int = 8) -> list[list[tuple[str, float]]]:
+        return self._backend.explain(texts, top)
+
+    def save(self, folder: Path) -> list[str]:
+        return self._backend.save(folder)
+
+    def manifest_config(self) -> dict[str, Any]:
+        return self._backend.manifest_config()
+
+
 def _adapted(model: Classifier, posts: Iterator[tuple[int, Any, str]],
              args: argparse.Namespace) -> tuple[Iterator[tuple[int, Any, str]], Classifier]:
-    """The posts (read once, kept) and the model moved to their estimated label mix."""
+    """The posts (read once, kept) and the model moved to their estimated label mix; each
+    post is scored once (the estimate's probabilities serve the classification)."""
     kept = list(posts)
     if not kept:
         return iter(kept), model
+    model = Classifier(_Remembered(model.backend), model.metadata)
     mix = model.estimate_mix([text for _, _, text in kept], batch_size=args.batch_size,
                              threads=args.threads)
     shares = lambda m: " / ".join(f"{100 * m[label]:.1f} %" for label in LABELS)  # noqa: E731
