@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,13 +40,8 @@ class StaticModel(EnsembleModel):
     kind = "static"
 
     def __post_init__(self) -> None:
-        self._head_pooler = Once(self._make_head_pooler)
-
-    def _make_head_pooler(self) -> Pooler:
-        if not isinstance(self.encoder, StaticVectors):
-            raise TypeError("a static model embeds through StaticVectors, not "
-                            f"{type(self.encoder).__name__}")
-        return self.encoder.pooler(self.head_weights)
+        # used by head_part only, after it has checked that the encoder is StaticVectors
+        self._head_pooler = Once(lambda: cast(StaticVectors, self.encoder).pooler(self.head_weights))
 
     def head_part(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         """The head's log-probabilities through the projected piece vectors (the vectors are
