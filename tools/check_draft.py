@@ -14,12 +14,21 @@ KINDS = {"corporate-minister-account", "ministry-account", "government-member",
          "member-of-parliament", "party-account", "local-office-holder", "public-body"}
 PLATFORMS = {"x", "mastodon", "bluesky", "instagram", "linkedin", "facebook"}
 FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard", "note"]
+TWITTER_280 = "2017-11-07"
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def shingles(text, n=10):
     words = [w.lower() for w in WORD.findall(text)]
     return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def post_limit(row):
+    """The character limit of an X/Twitter post on its date (140 until 7 November 2017, then
+    280); None for other platforms."""
+    if row.get("platform") != "x":
+        return None
+    return 140 if str(row.get("date", "")) < TWITTER_280 else 280
 
 
 def load(path):
@@ -53,6 +62,10 @@ def load(path):
             errors.append(f"{path}:{lineno}: confidence must be 'high', 'mixed' or 'low'")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(row.get("date", ""))):
             errors.append(f"{path}:{lineno}: date must be YYYY-MM-DD")
+        limit = post_limit(row)
+        if limit and len(str(row.get("text", ""))) > limit:
+            errors.append(f"{path}:{lineno}: {len(row['text'])} characters, over the {limit} "
+                          f"that {row.get('platform')} allowed on {row.get('date')}")
         row["_where"] = f"{Path(path).name}:{lineno}"
         rows.append(row)
     return rows, errors
