@@ -1,7 +1,9 @@
 """Validate a corpus draft file and report shared 10-word runs.
 
-Usage: python tools/check_draft.py data/drafts/w1.jsonl [--all]
+Usage: python tools/check_draft.py data/drafts/w1.jsonl [--all] [--unlabelled]
 --all also compares against every other draft in data/drafts/.
+--unlabelled accepts a null label and confidence (label-blind waves are labelled after writing),
+so that the errors that remain are the writer's to mend.
 """
 import json
 import re
@@ -31,7 +33,7 @@ def post_limit(row):
     return 140 if str(row.get("date", "")) < TWITTER_280 else 280
 
 
-def load(path):
+def load(path, unlabelled=False):
     rows, errors = [], []
     with open(path, encoding="utf-8") as handle:
         lines = list(handle)
@@ -46,7 +48,8 @@ def load(path):
         missing = [f for f in FIELDS if f not in row]
         if missing:
             errors.append(f"{path}:{lineno}: missing fields {missing}")
-        if row.get("label") not in LABELS:
+        awaits_labels = unlabelled and row.get("label") is None and row.get("confidence") is None
+        if row.get("label") not in LABELS and not awaits_labels:
             errors.append(f"{path}:{lineno}: bad label {row.get('label')!r}")
         if row.get("sender_kind") not in KINDS:
             errors.append(f"{path}:{lineno}: bad sender_kind {row.get('sender_kind')!r}")
@@ -58,7 +61,7 @@ def load(path):
             errors.append(f"{path}:{lineno}: hard must be true/false")
         if row.get("hard") and not str(row.get("note", "")).strip():
             errors.append(f"{path}:{lineno}: hard post needs a note")
-        if row.get("confidence", "high") not in {"high", "mixed", "low"}:
+        if row.get("confidence", "high") not in {"high", "mixed", "low"} and not awaits_labels:
             errors.append(f"{path}:{lineno}: confidence must be 'high', 'mixed' or 'low'")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(row.get("date", ""))):
             errors.append(f"{path}:{lineno}: date must be YYYY-MM-DD")
@@ -73,7 +76,7 @@ def load(path):
 
 def main():
     path = sys.argv[1]
-    rows, errors = load(path)
+    rows, errors = load(path, unlabelled="--unlabelled" in sys.argv)
     others = []
     if "--all" in sys.argv:
         for other in sorted(Path(path).parent.glob("*.jsonl")):
