@@ -49,9 +49,10 @@ from afzender.evaluation.metrics import compute_metrics
 SEED = 0
 BOOTSTRAP = 500
 UPWEIGHT = 3.0
-#: The label-blind waves (briefs: data/drafts/WAVE14_BRIEF.md to WAVE17_BRIEF.md).
+#: The label-blind waves (briefs: data/drafts/WAVE14_BRIEF.md to WAVE19_BRIEF.md).
 LABEL_BLIND = {"wave 14 (w57-w60)": (57, 60), "wave 15 (w61-w65)": (61, 65),
-               "wave 16 (w66-w73)": (66, 73), "wave 17 (w74-w81)": (74, 81)}
+               "wave 16 (w66-w73)": (66, 73), "wave 17 (w74-w81)": (74, 81),
+               "wave 18 (w82-w89)": (82, 89), "wave 19 (w90-w92)": (90, 92)}
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
 
 

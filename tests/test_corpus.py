@@ -51,7 +51,11 @@ def test_breadth(rows):
     n = len(rows)
     assert {r["sender_kind"] for r in rows} == KINDS
     assert {r["platform"] for r in rows} == PLATFORMS
-    assert sum(r["lang"] == "en" for r in rows) / n >= 0.05
+    # English posts are a designed genre (ministers of foreign affairs and trade), but real
+    # posts carry 1-3 % of them and label-blind waves are written at that share (realism.md):
+    # enough English to learn from, not the 5 % the label-first waves had.
+    english = sum(r["lang"] == "en" for r in rows) / n
+    assert 0.03 <= english <= 0.06, english
     assert sum(r["hard"] for r in rows) / n >= 0.20
     lengths = [len(r["text"]) for r in rows]
     assert min(lengths) <= 15 and max(lengths) >= 400

@@ -37,7 +37,8 @@ SEED = 0
 #: Corpus subsets with their own adversarial AUC: the waves from this number on.
 SUBSETS = {"realism waves (w25 and later)": 25,
            "label-blind waves (w57 and later, written first and labelled after)": 57,
-           "wave 17 (w74 and later: everyday posts, the 140-character era, phone-typed)": 74}
+           "waves 17-19 (w74 and later: label-blind, briefed on everyday posts, the 140-character "
+           "era, corona stretches and government voices)": 74}
 #: The adversarial AUC is averaged over this many draws of the corpus sample (and CV folds):
 #: one draw moves by about 0.01 with the sample alone.
 DRAWS = 5
