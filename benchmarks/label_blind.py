@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, corpus, importable, real_sets, scores, shipped_C, versions, wave, y_of
+from data_value import WAVES
 from data_value import fit as fit_linear
 
 import afzender
@@ -50,10 +51,11 @@ from afzender.evaluation.metrics import compute_metrics
 SEED = 0
 BOOTSTRAP = 500
 UPWEIGHT = 3.0
-#: The label-blind waves (briefs: data/drafts/WAVE14_BRIEF.md to WAVE19_BRIEF.md).
-LABEL_BLIND = {"wave 14 (w57-w60)": (57, 60), "wave 15 (w61-w65)": (61, 65),
-               "wave 16 (w66-w73)": (66, 73), "wave 17 (w74-w81)": (74, 81),
-               "wave 18 (w82-w89)": (82, 89), "wave 19 (w90-w92)": (90, 92)}
+#: The label-blind waves (briefs: data/drafts/WAVE14_BRIEF.md to WAVE19_BRIEF.md), from the
+#: wave table of data_value.py: ``"wave 14 (w57-w60)": (57, 60)``, ...
+FIRST_LABEL_BLIND_WAVE = 57
+LABEL_BLIND = {f"{name.split(':')[0]} (w{lo}-w{hi})": (lo, hi)
+               for name, (lo, hi) in WAVES.items() if lo >= FIRST_LABEL_BLIND_WAVE}
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")
 
 
