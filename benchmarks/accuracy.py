@@ -393,9 +393,9 @@ def _fitted_on(training: dict, n_train: int | None) -> list[str]:
     fitted = sum(split.get(part, {}).get("n", 0) for part in ("train", "dev"))
     if not fitted or fitted == n_train:
         return []
-    return ["", f"The fine-tuned model was fitted on {fitted:,} corpus posts (train + dev), the corpus "
-            f"before its latest wave; the other rows on {n_train:,}. Its corpus test posts include the "
-            "new wave's, which it never saw in training."]
+    return ["", f"The fine-tuned model was fitted on {fitted:,} corpus posts (train + dev) of an earlier "
+            f"corpus; the other rows on {n_train:,}. Its corpus test posts include the later waves', "
+            "which it never saw in training."]
 
 
 def render(p) -> str:
