@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from build_corpus import FIRST_LABEL_BLIND_WAVE
 from common import RESULTS, corpus, importable, real_sets, scores, shipped_C, versions, wave, y_of
 from data_value import WAVES
 from data_value import fit as fit_linear
@@ -51,9 +53,8 @@ from afzender.evaluation.metrics import compute_metrics
 SEED = 0
 BOOTSTRAP = 500
 UPWEIGHT = 3.0
-#: The label-blind waves (briefs: data/drafts/WAVE14_BRIEF.md to WAVE19_BRIEF.md), from the
-#: wave table of data_value.py: ``"wave 14 (w57-w60)": (57, 60)``, ...
-FIRST_LABEL_BLIND_WAVE = 57
+#: The label-blind waves (briefs: data/drafts/WAVE14_BRIEF.md and later), from the wave table of
+#: data_value.py: ``"wave 14 (w57-w60)": (57, 60)``, ...
 LABEL_BLIND = {f"{name.split(':')[0]} (w{lo}-w{hi})": (lo, hi)
                for name, (lo, hi) in WAVES.items() if lo >= FIRST_LABEL_BLIND_WAVE}
 REAL = ("real-2020 all", "real-2017-2024 all", "party accounts")

@@ -36,6 +36,9 @@ FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "
           "note", "confidence", "augmented", "split"]
 #: Waves written before the realism brief (WAVE8_BRIEF.md) get the style augmentation of augment.py.
 LAST_UNAUGMENTED_WAVE = 24
+#: Waves from this one on were written label-blind (WAVE14_BRIEF.md and later): the writers gave
+#: no labels, two blind annotators gave them afterwards.
+FIRST_LABEL_BLIND_WAVE = 57
 #: Waves kept in data/drafts/ with their annotations but not assembled into the corpus:
 #: wave 12 (w47-w50, government accounts), see data/DATASHEET.md.
 SET_ASIDE = frozenset({47, 48, 49, 50})

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_corpus import wave_number
+from build_corpus import FIRST_LABEL_BLIND_WAVE, wave_number
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -36,7 +36,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 SEED = 0
 #: Corpus subsets with their own adversarial AUC: the waves from this number on.
 SUBSETS = {"realism waves (w25 and later)": 25,
-           "label-blind waves (w57 and later, written first and labelled after)": 57,
+           f"label-blind waves (w{FIRST_LABEL_BLIND_WAVE} and later, written first and labelled after)":
+               FIRST_LABEL_BLIND_WAVE,
            "waves 17-19 (w74 and later: label-blind, briefed on everyday posts, the 140-character "
            "era, corona stretches and government voices)": 74}
 #: The adversarial AUC is averaged over this many draws of the corpus sample (and CV folds):
