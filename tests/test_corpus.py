@@ -209,3 +209,29 @@ def test_wave_of_reads_the_corpus_id():
     for bad in ("25-0001", "wx-1", "w25", ""):
         with pytest.raises(ValueError, match="corpus post id"):
             wave_of(bad)
+
+
+def _draft(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", ["unlabelled", "unresolved"])
+def test_assembly_refuses_a_wave_that_is_not_fully_labelled(tmp_path, monkeypatch, case):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_corpus
+
+    post = {"id": "w99-0001", "text": "Fijne dag allemaal!", "label": "privépersoon", "account": "@a",
+            "sender_kind": "member-of-parliament", "platform": "x", "lang": "nl", "date": "2020-01-01",
+            "hard": False, "note": "", "confidence": None}
+    if case == "unlabelled":
+        post["label"] = None
+    _draft(tmp_path / "data/drafts/w99.jsonl", [post])
+    second = {"id": "w99-0001", "label": "partijpoliticus", "sure": True}
+    _draft(tmp_path / "data/annotations/second_pass_w99.jsonl", [second] if case == "unresolved" else [])
+    monkeypatch.setattr(build_corpus, "ROOT", tmp_path)
+    with pytest.raises(SystemExit, match="no label yet" if case == "unlabelled" else "not adjudicated"):
+        build_corpus.main()
+    assert not (tmp_path / "data/corpus.jsonl").exists()  # nothing half-built is written

@@ -83,10 +83,19 @@ def stats_markdown(corpus: list[dict], agreement: dict) -> str:
 def main() -> None:
     drafts = sorted((ROOT / "data/drafts").glob("w*.jsonl"), key=lambda p: int(p.stem[1:]))
     drafts = [path for path in drafts if int(path.stem[1:]) not in SET_ASIDE]
-    first = []
+    first, unlabelled = [], []
     for path in drafts:
         with open(path, encoding="utf-8") as handle:
-            first.extend(json.loads(line) for line in handle)
+            for lineno, line in enumerate(handle, 1):
+                row = json.loads(line)
+                if row.get("label") is None:
+                    unlabelled.append(f"{path.relative_to(ROOT)}:{lineno} ({row.get('id')})")
+                first.append(row)
+    if unlabelled:
+        # A label-blind wave is written before it is annotated; assembling it half-done would put
+        # posts without a label into the corpus.
+        sys.exit(f"{len(unlabelled)} draft posts have no label yet (annotate the wave first, or set "
+                 f"it aside): {', '.join(unlabelled[:5])}")
     second: dict[str, str] = {}
     unsure: set[str] = set()
     for path in sorted((ROOT / "data/annotations").glob("second_pass_*.jsonl")):
@@ -126,6 +135,9 @@ def main() -> None:
         out.update(text=text, label=label, split=split_of(row["account"]), hard=bool(row.get("hard")),
                    note=row.get("note") or "", confidence=confidence, augmented=augmented)
         corpus.append(out)
+    if unresolved:
+        sys.exit(f"{len(unresolved)} disagreements between the two passes are not adjudicated "
+                 f"(data/annotations/adjudication.jsonl): {', '.join(unresolved[:20])}")
 
     both = [(normalize_label(r["label"]), second[r["id"]]) for r in first if r["id"] in second]
     agreement = {"n_double_annotated": len(both), "n_posts": len(first)}
@@ -157,8 +169,6 @@ def main() -> None:
     print(f"{len(corpus)} posts, {len(dropped)} duplicates dropped, {len(unresolved)} unresolved")
     for split in ("train", "dev", "test"):
         print(split, {label: counts[(split, label)] for label in LABELS})
-    if unresolved:
-        print("unresolved disagreements:", ", ".join(unresolved[:20]))
 
 
 if __name__ == "__main__":
