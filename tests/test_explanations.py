@@ -16,9 +16,10 @@ REPEATS = "Het kabinet kabinet kabinet besluit: de brief brief brief gaat naar h
 
 
 def test_api_explanation_names_each_word_once(default_model):
-    result = default_model.classify(REPEATS, explain=True)
+    # top=50 shows every word, so the check does not hang on which words the model weighs most.
+    result = default_model.classify(REPEATS, explain=True, top=50)
     words = [w for w, _ in result.explanation]
-    assert len(words) == len(set(words)) and "kabinet" in words
+    assert len(words) == len(set(words)) and words.count("kabinet") == 1 and words.count("brief") == 1
 
 
 @settings(max_examples=40, deadline=None)

@@ -106,12 +106,14 @@ def main() -> None:
                 if row.get("sure") is False:
                     unsure.add(row["id"])
     adjudicated: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     adjudication = ROOT / "data/annotations/adjudication.jsonl"
     if adjudication.exists():
         with open(adjudication, encoding="utf-8") as handle:
             for line in handle:
                 row = json.loads(line)
                 adjudicated[row["id"]] = normalize_label(row["label"])
+                reasons[row["id"]] = row.get("reason", "")
 
     seen: dict[str, str] = {}
     corpus, dropped, unresolved = [], [], []
@@ -123,7 +125,8 @@ def main() -> None:
         seen[key] = row["id"]
         label = normalize_label(row["label"])
         other = second.get(row["id"])
-        if other is not None and other != label:
+        disagreed = other is not None and other != label
+        if disagreed:
             if row["id"] not in adjudicated:
                 unresolved.append(row["id"])
             label = adjudicated.get(row["id"], label)
@@ -132,8 +135,13 @@ def main() -> None:
         text, augmented = row["text"], []
         if wave_number(row["id"]) <= LAST_UNAUGMENTED_WAVE:
             text, augmented = augment(row)
-        out.update(text=text, label=label, split=split_of(row["account"]), hard=bool(row.get("hard")),
-                   note=row.get("note") or "", confidence=confidence, augmented=augmented)
+        hard, note = bool(row.get("hard")), row.get("note") or ""
+        if disagreed and wave_number(row["id"]) >= FIRST_LABEL_BLIND_WAVE:
+            # Label-blind writers cannot flag hard cases; the two blind annotators disagreeing
+            # is the mark, and the third reading's reason says why.
+            hard, note = True, note or reasons.get(row["id"], "")
+        out.update(text=text, label=label, split=split_of(row["account"]), hard=hard,
+                   note=note, confidence=confidence, augmented=augmented)
         corpus.append(out)
     if unresolved:
         sys.exit(f"{len(unresolved)} disagreements between the two passes are not adjudicated "

@@ -38,8 +38,10 @@ SEED = 0
 SUBSETS = {"realism waves (w25 and later)": 25,
            f"label-blind waves (w{FIRST_LABEL_BLIND_WAVE} and later, written first and labelled after)":
                FIRST_LABEL_BLIND_WAVE,
-           "waves 17-19 (w74 and later: label-blind, briefed on everyday posts, the 140-character "
-           "era, corona stretches and government voices)": 74}
+           "w74 and later (waves 17 on: label-blind, briefed on everyday posts, the 140-character era, "
+           "corona stretches, government voices and what follows)": 74,
+           "w93 and later (waves 20 on: label-blind party accounts, Kamer members terse then long, "
+           "government voices and personal accounts)": 93}
 #: The adversarial AUC is averaged over this many draws of the corpus sample (and CV folds):
 #: one draw moves by about 0.01 with the sample alone.
 DRAWS = 5
