@@ -10,7 +10,10 @@ augmentation of tools/augment.py to the waves written before the realism brief, 
 data/corpus.jsonl plus data/annotations/agreement.json. ``confidence`` is the writer's where
 the draft gives one, else ``low`` when the blind second annotator was not sure, else ``high``.
 Waves in ``SET_ASIDE`` are written and labelled but left out of the corpus (the datasheet says
-why). Deterministic: the same inputs give the same bytes.
+why). In the label-blind waves a post the two passes disagreed on is ``hard``, with the
+adjudication's reason as its ``note``. A draft post without a label, or a disagreement without an
+adjudication, stops the assembly before anything is written. Deterministic: the same inputs give
+the same bytes.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ def main() -> None:
 
         replace_block(datasheet, "stats", stats_markdown(corpus, agreement))
     counts = Counter((r["split"], r["label"]) for r in corpus)
-    print(f"{len(corpus)} posts, {len(dropped)} duplicates dropped, {len(unresolved)} unresolved")
+    print(f"{len(corpus)} posts, {len(dropped)} duplicates dropped")
     for split in ("train", "dev", "test"):
         print(split, {label: counts[(split, label)] for label in LABELS})
 
