@@ -108,15 +108,11 @@ def main() -> None:
                 second[row["id"]] = normalize_label(row["label"])
                 if row.get("sure") is False:
                     unsure.add(row["id"])
-    adjudicated: dict[str, str] = {}
-    reasons: dict[str, str] = {}
+    adjudications: dict[str, dict] = {}
     adjudication = ROOT / "data/annotations/adjudication.jsonl"
     if adjudication.exists():
         with open(adjudication, encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                adjudicated[row["id"]] = normalize_label(row["label"])
-                reasons[row["id"]] = row.get("reason", "")
+            adjudications = {row["id"]: row for row in map(json.loads, handle)}
 
     seen: dict[str, str] = {}
     corpus, dropped, unresolved = [], [], []
@@ -130,9 +126,10 @@ def main() -> None:
         other = second.get(row["id"])
         disagreed = other is not None and other != label
         if disagreed:
-            if row["id"] not in adjudicated:
+            if row["id"] in adjudications:
+                label = normalize_label(adjudications[row["id"]]["label"])
+            else:
                 unresolved.append(row["id"])
-            label = adjudicated.get(row["id"], label)
         out = {field: row.get(field) for field in FIELDS}
         confidence = row.get("confidence") or ("low" if row["id"] in unsure else "high")
         text, augmented = row["text"], []
@@ -142,7 +139,7 @@ def main() -> None:
         if disagreed and wave_number(row["id"]) >= FIRST_LABEL_BLIND_WAVE:
             # Label-blind writers cannot flag hard cases; the two blind annotators disagreeing
             # is the mark, and the third reading's reason says why.
-            hard, note = True, note or reasons.get(row["id"], "")
+            hard, note = True, note or adjudications.get(row["id"], {}).get("reason", "")
         out.update(text=text, label=label, split=split_of(row["account"]), hard=hard,
                    note=note, confidence=confidence, augmented=augmented)
         corpus.append(out)
@@ -159,7 +156,7 @@ def main() -> None:
             raw_agreement=round(sum(a == b for a, b in both) / len(both), 4),
             cohen_kappa=round(float(cohen_kappa_score(*zip(*both), labels=list(LABELS))), 4),
             disagreements=sum(a != b for a, b in both),
-            adjudicated=len(adjudicated),
+            adjudicated=len(adjudications),
             unresolved=len(unresolved),
             confusions={f"{a} -> {b}": n for (a, b), n in sorted(Counter(
                 (a, b) for a, b in both if a != b).items())},
