@@ -13,7 +13,7 @@ from afzender.text import normalize
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = {"id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard",
           "note", "confidence", "augmented", "split"}
-OPERATIONS = {"link", "mention", "hashtag", "reply"}
+OPERATIONS = {"link", "mention", "hashtag", "reply", "thread", "media"}
 KINDS = {"corporate-minister-account", "ministry-account", "government-member",
          "member-of-parliament", "party-account", "local-office-holder", "public-body"}
 PLATFORMS = {"x", "mastodon", "bluesky", "instagram", "linkedin", "facebook"}
@@ -81,8 +81,10 @@ def test_no_duplicates_across_splits(rows):
 
 
 def _runs(text, n=10):
-    """Runs of n words of the sender's writing (links, which augmentation adds, left out)."""
-    words = [w.lower() for w in WORD.findall(re.sub(r"https?://\S+|\(LINK\)", " ", text))]
+    """Runs of n words of the sender's writing: links, and the handles a reply opens with,
+    which augmentation adds, left out."""
+    text = re.sub(r"^\s*(?:\.?@\w+\s+)+", " ", re.sub(r"https?://\S+|\(LINK\)", " ", text))
+    words = [w.lower() for w in WORD.findall(text)]
     return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
@@ -134,22 +136,27 @@ def _drafts():
 
 def test_augmentation_keeps_the_senders_words(rows):
     """Each augmentation keeps the written post's text: a reply only puts handles before it,
-    a link only follows it, and a mention or hashtag only turns one name or topic already
-    in the text into its handle (or ``@USER``) or hashtag."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import augment
-
+    a thread only adds handles to a reply's leading ones, a link or media link only follows
+    it, and a mention or hashtag only turns one name or topic already in the text into its
+    handle (or ``@USER``) or hashtag. Posts of the realism waves get the platform operations
+    (thread, media) only."""
+    augment = _augment_module()
     drafts = _drafts()
     assert sum(bool(r["augmented"]) for r in rows) > 0.4 * sum(
         int(r["id"].split("-")[0][1:]) <= 24 for r in rows)
     for r in rows:
-        if int(r["id"].split("-")[0][1:]) >= 25:
-            assert r["text"] == drafts[r["id"]]["text"] and not r["augmented"], r["id"]
-            continue
         row = {**drafts[r["id"]], "id": r["id"]}
         original = row["text"]
+        if int(r["id"].split("-")[0][1:]) >= 25:
+            assert set(r["augmented"]) <= set(augment.PLATFORM_OPERATIONS), r["id"]
+        if (new := augment.add_thread(row)) is not None:
+            lead = re.match(r"\s*((?:@\w+\s+)+)", original).end(1)
+            assert new.startswith(original[:lead]) and new.endswith(original[lead:]), r["id"]
+            assert re.fullmatch(r"(@\w+ ){1,3}", new[lead: len(new) - len(original) + lead]), r["id"]
+        if (new := augment.add_media(row)) is not None:
+            assert re.fullmatch(r" (https://t\.co/\w{10}|\(LINK\))", new[len(original.rstrip()):])
+        if int(r["id"].split("-")[0][1:]) >= 25:
+            continue
         if (new := augment.add_reply(row)) is not None:
             assert re.fullmatch(r"(@\w+ ){1,3}", new[: len(new) - len(original)]) and new.endswith(original)
         if (new := augment.add_link(row)) is not None:
@@ -162,6 +169,28 @@ def test_augmentation_keeps_the_senders_words(rows):
             assert _one_swap(original, new, pairs), r["id"]
 
 
+def _augment_module():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import augment
+
+    return augment
+
+
+def test_platform_operations_bring_threads_and_media_links_near_real_shares(rows):
+    """Replies open with several handles, and posts ending with a link sometimes carry a
+    second, about as often as augment.py's real aggregates say (within the draws' noise)."""
+    augment = _augment_module()
+    replies = [r for r in rows if re.match(r"\s*@\w", r["text"])]
+    several = sum(bool(re.match(r"\s*@\w+\s+@\w", r["text"])) for r in replies) / len(replies)
+    assert abs(several - (1 - augment.THREAD_HANDLES[0])) < 0.08, several
+    parties = [r for r in rows if r["sender_kind"] == "party-account"
+               and re.search(r"(https?://\S+|\(LINK\))\s*$", r["text"])]
+    two = sum(len(re.findall(r"https?://\S+|\(LINK\)", r["text"])) >= 2 for r in parties) / len(parties)
+    assert abs(two - augment.MEDIA_RATES["party-account"]) < 0.05, two
+
+
 def _one_swap(original: str, new: str, pairs) -> bool:
     """Whether ``new`` is ``original`` with one ``old`` replaced by its ``replacement``."""
     start = next((i for i, (a, b) in enumerate(zip(original, new)) if a != b), len(original))
@@ -171,15 +200,12 @@ def _one_swap(original: str, new: str, pairs) -> bool:
 
 
 def test_augmentation_is_reproducible(rows):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    from augment import augment
-
+    augment = _augment_module().augment
     drafts = _drafts()
     for r in rows:
-        if int(r["id"].split("-")[0][1:]) <= 24:
-            assert augment({**drafts[r["id"]], "id": r["id"]}) == (r["text"], r["augmented"]), r["id"]
+        style = int(r["id"].split("-")[0][1:]) <= 24
+        expected = (r["text"], r["augmented"])
+        assert augment({**drafts[r["id"]], "id": r["id"]}, style=style) == expected, r["id"]
 
 
 def test_confidence_follows_writers_and_second_annotators(rows):
@@ -235,3 +261,20 @@ def test_assembly_refuses_a_wave_that_is_not_fully_labelled(tmp_path, monkeypatc
     with pytest.raises(SystemExit, match="no label yet" if case == "unlabelled" else "not adjudicated"):
         build_corpus.main()
     assert not (tmp_path / "data/corpus.jsonl").exists()  # nothing half-built is written
+
+
+def test_platform_operations_on_hand_made_posts():
+    """A thread adds handles after a reply's own (``@USER`` in anonymised posts) and never to
+    a post that is not a reply; a media link follows only a trailing link."""
+    augment = _augment_module()
+    replies = [{"id": f"x-{i}", "text": "@USER Dank, we kijken ernaar (LINK)", "sender_kind": "party-account"}
+               for i in range(200)]
+    threaded = [augment.add_thread(r) for r in replies]
+    assert any(threaded) and all(t is None or re.fullmatch(r"(@USER ){2,4}Dank, we kijken ernaar \(LINK\)", t)
+                                 for t in threaded)
+    assert augment.add_thread({"id": "x-1", "text": "Dank @anouk, tot morgen"}) is None
+    media = [augment.add_media(r) for r in replies]
+    assert all(m is None or m == r["text"] + " (LINK)" for m, r in zip(media, replies))
+    assert 0.1 < sum(m is not None for m in media) / len(media) < 0.3  # the party accounts' 0.2
+    inside = {"id": "x-1", "text": "Lees https://t.co/a hier", "sender_kind": "party-account"}
+    assert augment.add_media(inside) is None

@@ -65,3 +65,19 @@ def test_adversarial_reports_the_mean_and_spread_over_draws():
     assert result["auc"] > 0.95          # the two sets share no content word
     assert result["auc_sd"] >= 0.0
     assert len(result["real_features"]) == 3 and len(result["corpus_features"]) == 3
+
+
+def test_form_measures_count_threads_media_links_sentences_and_register_words():
+    from style_measures import FORM, shares
+
+    posts = ["@anouk @karim Dank, we kijken ernaar. Morgen meer. Echt waar! https://t.co/a https://t.co/b",
+             "Goed om te zien dat de brug vandaag wordt geopend https://t.co/c",
+             "Ik zie geen reden voor een tweede debat?"]
+    figures = shares(posts, FORM)
+    assert figures["two or more links"] == pytest.approx(1 / 3)
+    assert figures["a reply to two or more accounts"] == pytest.approx(1 / 3)
+    assert figures["three or more sentences"] == pytest.approx(1 / 3)  # links do not end one
+    assert figures["ends with a full stop (links aside)"] == 0
+    assert figures['"om … te"'] == figures['"wordt" / "worden"'] == pytest.approx(1 / 3)
+    assert figures['"ik"'] == figures['"geen"'] == figures["a question"] == pytest.approx(1 / 3)
+    assert shares([], FORM) == dict.fromkeys(FORM, 0.0)

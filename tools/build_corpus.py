@@ -6,14 +6,15 @@ Reads data/drafts/w*.jsonl (first pass: the writer's label), data/annotations/se
 (blind second pass) and data/annotations/adjudication.jsonl (final label where the two differ),
 assigns account-disjoint splits (train/dev/test by a hash of the account), drops exact
 duplicates of an earlier post (after normalisation), applies the label-preserving style
-augmentation of tools/augment.py to the waves written before the realism brief, and writes
+augmentation of tools/augment.py to the waves written before the realism brief (and its platform
+operations to every wave), and writes
 data/corpus.jsonl plus data/annotations/agreement.json. ``confidence`` is the writer's where
 the draft gives one, else ``low`` when the blind second annotator was not sure, else ``high``.
 Waves in ``SET_ASIDE`` are written and labelled but left out of the corpus (the datasheet says
 why). In the label-blind waves a post the two passes disagreed on is ``hard``, with the
-adjudication's reason as its ``note``. A draft post without a label, or a disagreement without an
-adjudication, stops the assembly before anything is written. Deterministic: the same inputs give
-the same bytes.
+adjudication's reason as its ``note``, and so is one neither pass was sure of. A draft post
+without a label, or a disagreement without an adjudication, stops the assembly before anything
+is written. Deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ from augment import augment  # noqa: E402
 
 FIELDS = ["id", "text", "label", "account", "sender_kind", "platform", "lang", "date", "hard",
           "note", "confidence", "augmented", "split"]
-#: Waves written before the realism brief (WAVE8_BRIEF.md) get the style augmentation of augment.py.
-LAST_UNAUGMENTED_WAVE = 24
+#: Waves written before the realism brief (WAVE8_BRIEF.md) get the style augmentation of augment.py;
+#: every wave gets its platform operations (threads, media links).
+LAST_STYLE_AUGMENTED_WAVE = 24
+#: The note of a label-blind post that neither blind annotator was sure of.
+NEITHER_SURE = "neither blind annotator was sure of the capacity from the text alone"
 #: Waves from this one on were written label-blind (WAVE14_BRIEF.md and later): the writers gave
 #: no labels, two blind annotators gave them afterwards.
 FIRST_LABEL_BLIND_WAVE = 57
@@ -132,14 +136,16 @@ def main() -> None:
                 unresolved.append(row["id"])
         out = {field: row.get(field) for field in FIELDS}
         confidence = row.get("confidence") or ("low" if row["id"] in unsure else "high")
-        text, augmented = row["text"], []
-        if wave_number(row["id"]) <= LAST_UNAUGMENTED_WAVE:
-            text, augmented = augment(row)
+        text, augmented = augment(row, style=wave_number(row["id"]) <= LAST_STYLE_AUGMENTED_WAVE)
         hard, note = bool(row.get("hard")), row.get("note") or ""
-        if disagreed and wave_number(row["id"]) >= FIRST_LABEL_BLIND_WAVE:
+        if wave_number(row["id"]) >= FIRST_LABEL_BLIND_WAVE and not hard:
             # Label-blind writers cannot flag hard cases; the two blind annotators disagreeing
-            # is the mark, and the third reading's reason says why.
-            hard, note = True, note or adjudications.get(row["id"], {}).get("reason", "")
+            # is the mark (the third reading's reason says why), and so is neither of them
+            # being sure, as in the real files' `low` posts.
+            if disagreed:
+                hard, note = True, note or adjudications.get(row["id"], {}).get("reason", "")
+            elif confidence == "low":
+                hard, note = True, note or NEITHER_SURE
         out.update(text=text, label=label, split=split_of(row["account"]), hard=hard,
                    note=note, confidence=confidence, augmented=augmented)
         corpus.append(out)

@@ -11,6 +11,8 @@ figures and the adversarial classifier's most telling n-grams enter the report.
   corpus (seed 0). 0.5 means the two cannot be told apart.
 - **Style shares**: mentions, hashtags, links, replies, line breaks, short posts, quotations,
   English, emoji, all caps, thread markers, quote-posts, live-stream and media-appearance posts.
+- **How posts are built**: two links, replies to several accounts, sentence count and register
+  words (``tools/style_measures.py`` holds both sets of measures).
 - **Length distribution**: quantiles, and a plot of the two distributions.
 - **By label, members of parliament**: how often each label's posts carry explicit signposts
   (party names, parliamentary and campaign words), replies and lengths, in the corpus's MP posts
@@ -22,13 +24,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_corpus import FIRST_LABEL_BLIND_WAVE, wave_number
+from style_measures import FORM, STYLE, shares
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -41,78 +43,13 @@ SUBSETS = {"realism waves (w25 and later)": 25,
            "w74 and later (waves 17 on: label-blind, briefed on everyday posts, the 140-character era, "
            "corona stretches, government voices and what follows)": 74,
            "w93 and later (waves 20 on: label-blind party accounts, Kamer members terse then long, "
-           "government voices and personal accounts)": 93}
+           "government voices and personal accounts)": 93,
+           "w117 and later (wave 23: label-blind timelines in the register of real posts)": 117}
 #: The adversarial AUC is averaged over this many draws of the corpus sample (and CV folds):
 #: one draw moves by about 0.01 with the sample alone.
 DRAWS = 5
-
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
-_EN_WORDS = frozenset(["the", "and", "of", "to", "is", "are", "we", "our", "for", "with", "this", "that",
-                       "on", "in", "be", "will", "have", "it", "you"])
-_NL_WORDS = frozenset(["de", "het", "een", "van", "en", "is", "zijn", "we", "wij", "onze", "voor", "met",
-                       "dit", "dat", "op", "in", "ik", "je", "niet"])
-_QUOTE = re.compile(r"[\"“”„«»][^\"“”„«»]{3,}[\"“”„«»]|‘[^‘’]{3,}’")
-_CAPS_WORD = re.compile(r"\b[A-ZÀ-Þ]{3,}\b")
-_THREAD = re.compile(r"(?:^|\s)\(?(\d{1,2})/(\d{1,2})\)?(?=\s|$)|🧵")
-_QUOTE_POST = re.compile(
-    r"\b(goed|mooi|sterk|belangrijk|interessant|helder|prima|lezenswaardig)e?\s+"
-    r"(stuk|artikel|verhaal|interview|draadje|analyse|opiniestuk|column|betoog)\b|^\s*rt\s+@|"
-    r"\blees\s+(hier|dit|mee)\b|\baanrader\b|\bmust[- ]read\b", re.I)
-# DENK and Volt only as spelled by the parties: "denk" and "volt" are also Dutch words
-_PARTY = re.compile(r"\b(?i:vvd|pvv|cda|d66|sp|pvda|groenlinks|christenunie|sgp|pvdd|ja21|fvd|bbb|nsc|"
-                    r"50plus|bij1)\b|\bDENK\b|\bVolt\b")
-_LIVE = re.compile(r"\blive\b|livestream|kijk\s+(live\s+)?mee|\blivestream", re.I)
-_MEDIA = re.compile(
-    r"#kijktip|#luistertip|\bte gast\b|\baan tafel\b|\bschuif\w* (vanavond )?aan\b|"
-    r"\b(bij|in|op)\s+@?(op1|nieuwsuur|jinek|eva|nos|npo\w*|radio ?1|bnr|wnl|rtl\w*|buitenhof|"
-    r"pauw|dwdd|sven|goedemorgen ?nederland|nieuws ?en ?co|spraakmakers|m\b)", re.I)
-
-
-def _is_english(text: str) -> bool:
-    words = re.findall(r"[a-zà-ÿ]+", text.lower())
-    en = sum(w in _EN_WORDS for w in words)
-    return en >= 2 and en > sum(w in _NL_WORDS for w in words)
-
-
-def _all_caps(text: str) -> bool:
-    """Shouting: an all-caps word of 6+ letters, or three all-caps words (acronyms alone are
-    not; the anonymised ``@USER`` and ``(LINK)`` of research data sets do not count)."""
-    words = [w for w in _CAPS_WORD.findall(text) if w not in ("USER", "LINK")]
-    return any(len(w) >= 6 for w in words) or len(words) >= 3
-
-
-def _thread(text: str) -> bool:
-    for match in _THREAD.finditer(text):
-        if match.group(0) == "🧵":
-            return True
-        part, whole = int(match.group(1)), int(match.group(2))
-        if 1 <= part <= whole <= 20:
-            return True
-    return False
-
-
-STYLE: dict[str, Callable[[str], bool]] = {
-    "an @mention": lambda t: bool(re.search(r"@\w", t)),
-    "a hashtag": lambda t: bool(re.search(r"#\w", t)),
-    "a link": lambda t: bool(re.search(r"https?://|www\.|\(LINK\)", t, re.I)),
-    "starts with @ or .@ (reply)": lambda t: bool(re.match(r"\s*\.?@\w", t)),
-    "a line break": lambda t: "\n" in t,
-    "under 60 characters": lambda t: len(t) < 60,
-    "a quotation": lambda t: bool(_QUOTE.search(t)),
-    "English": _is_english,
-    "emoji": lambda t: bool(_EMOJI.search(t)),
-    "all caps (shouting)": _all_caps,
-    "a thread marker (1/3, 🧵)": _thread,
-    "a quote-post or share (\"goed stuk\", \"lees hier\", RT)": lambda t: bool(_QUOTE_POST.search(t)),
-    "live-stream": lambda t: bool(_LIVE.search(t)),
-    "media appearance (TV/radio, #kijktip)": lambda t: bool(_MEDIA.search(t)),
-    # lexical habits of the writers (the adversarial classifier's corpus-side n-grams)
-    "an exclamation mark": lambda t: "!" in t,
-    "a party's name (VVD, PVV, D66, ...)": lambda t: bool(_PARTY.search(t)),
-    "formal \"wij\"": lambda t: bool(re.search(r"\bwij\b", t, re.I)),
-    "opens with \"Vandaag\"": lambda t: t.lstrip().lower().startswith("vandaag"),
-}
 LENGTH_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
 _SIGNPOST = re.compile(
     r"\b(vvd|pvv|cda|d66|gl|groenlinks|pvda|sp|cu|christenunie|sgp|denk|fvd|volt|ja21|bbb|pvdd|nsc|"
     r"50plus|motie|kamervragen|stem|stemmen|campagne|fractie|verkiezing\w*|partij|lid worden|congres|"
@@ -138,11 +75,6 @@ def _read_jsonl(path: Path) -> list[dict]:
 def wave_of(post_id: str) -> str:
     """The writing wave of a corpus id (``w25-0001`` → ``w25``)."""
     return post_id.split("-", 1)[0]
-
-
-def style_shares(texts: list[str]) -> dict[str, float]:
-    return {name: float(np.mean([test(t) for t in texts])) if texts else 0.0
-            for name, test in STYLE.items()}
 
 
 def length_summary(texts: list[str]) -> dict[str, float]:
@@ -234,7 +166,8 @@ def build_report(corpus: list[dict], real: dict[str, list[dict]]) -> dict:
     groups.update({f"real {name}": [r["text"] for r in rows] for name, rows in real.items()})
     realism = {
         "adversarial": adversarial(corpus_texts, real_texts),
-        "style": {name: style_shares(texts) for name, texts in groups.items()},
+        "style": {name: shares(texts, STYLE) for name, texts in groups.items()},
+        "form": {name: shares(texts, FORM) for name, texts in groups.items()},
         "length": {name: length_summary(texts) for name, texts in groups.items()},
         "n": {name: len(texts) for name, texts in groups.items()},
     }
@@ -309,8 +242,10 @@ def render(report: dict) -> str:
     groups = [g for g in style if g.startswith(("corpus ", "wave ")) and g != "corpus (all)"]
     short = {name: name.split(" (")[0] for name in STYLE}
     rows = [[g, str(n[g])] + [f"{style[g][name]:.0%}" for name in STYLE] for g in groups]
-    out += [_md_table(["group", "n"] + [short[name] for name in STYLE], rows), "",
-            "## Length in characters", ""]
+    out += [_md_table(["group", "n"] + [short[name] for name in STYLE], rows), ""]
+    if "form" in report:
+        out += _render_form(report, main, groups)
+    out += ["## Length in characters", ""]
     quantiles = [f"p{int(q * 100)}" for q in LENGTH_QUANTILES]
     rows = [[g, str(n[g])] + [f"{report['length'][g][q]:.0f}" for q in quantiles]
             for g in ["corpus (all)", "real (all files)"] + groups
@@ -339,6 +274,20 @@ def render(report: dict) -> str:
         out += [_md_table(["group", "label", "n", "signpost", "government or verdict word", "reply",
                            "median length"], rows), ""]
     return "\n".join(out)
+
+
+def _render_form(report: dict, main: list[str], groups: list[str]) -> list[str]:
+    form, n = report["form"], report["n"]
+    out = ["## How posts are built", "",
+           "Share of posts with each property: threads and media links (which the platform adds), "
+           "sentence count and the register words in which written posts differ most from real ones "
+           "(the brief of wave 23). Not part of the 1.5× target count above.", ""]
+    rows = [[name] + [f"{form[g][name]:.0%}" for g in main] for name in FORM]
+    out += [_md_table(["share of posts with"] + [f"{g} (n={n[g]})" for g in main], rows), ""]
+    label_blind = [g for g in groups if g.startswith("wave ")
+                   and int(g.split()[-1][1:]) >= FIRST_LABEL_BLIND_WAVE]
+    rows = [[g, str(n[g])] + [f"{form[g][name]:.0%}" for name in FORM] for g in label_blind]
+    return [*out, "Per label-blind wave:", "", _md_table(["group", "n", *FORM], rows), ""]
 
 
 def plot_lengths(corpus: list[dict], real_texts: list[str], path: Path) -> None:
