@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_corpus import FIRST_LABEL_BLIND_WAVE, wave_number
-from style_measures import FORM, STYLE, shares
+from style_measures import FORM, LINK, STYLE, shares
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -58,13 +58,12 @@ _GOVERNMENT_OR_VERDICT = re.compile(
     r"\b(moet|moeten|schandalig|onacceptabel|belachelijk|kabinet|regering|rutte|minister)\b", re.I)
 LABELS = ("minister-in-functie", "partijpoliticus", "privépersoon")
 _MENTION = re.compile(r"\.?@\w+")
-_LINK = re.compile(r"https?://\S+|www\.\S+|\(LINK\)")
 
 
 def anonymise(text: str) -> str:
     """Mentions and links as research data sets write them (``@USER``, ``(LINK)``), so that an
     adversarial classifier cannot win on one real file's anonymisation alone."""
-    return _MENTION.sub("@USER", _LINK.sub("(LINK)", text))
+    return _MENTION.sub("@USER", LINK.sub("(LINK)", text))
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -103,7 +102,7 @@ _HASHTAG = re.compile(r"#\w+")
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words of four or more letters, leaving out links, mentions and hashtags."""
-    without = _HASHTAG.sub(" ", _MENTION.sub(" ", _LINK.sub(" ", text)))
+    without = _HASHTAG.sub(" ", _MENTION.sub(" ", LINK.sub(" ", text)))
     return [w.lower() for w in _CONTENT_WORD.findall(without)]
 
 

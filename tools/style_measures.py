@@ -80,16 +80,17 @@ STYLE: dict[str, Callable[[str], bool]] = {
 }
 
 
-_LINK = r"(?:https?://\S+|www\.\S+|\(LINK\))"
+#: A link as posts write it: a URL, or the anonymised ``(LINK)`` of research data sets.
+LINK = re.compile(r"https?://\S+|www\.\S+|\(LINK\)")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 
 
 def _without_links(text: str) -> str:
-    return re.sub(_LINK, " ", text).strip()
+    return LINK.sub(" ", text).strip()
 
 
 FORM: dict[str, Callable[[str], bool]] = {
-    "two or more links": lambda t: len(re.findall(_LINK, t)) >= 2,
+    "two or more links": lambda t: len(LINK.findall(t)) >= 2,
     "a reply to two or more accounts": lambda t: bool(re.match(r"\s*@\w+\s+@\w+", t)),
     "three or more sentences": lambda t: len(_SENTENCE_END.findall(_without_links(t))) >= 3,
     "ends with a full stop (links aside)": lambda t: _without_links(t).endswith("."),
