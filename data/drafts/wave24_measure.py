@@ -34,7 +34,7 @@ def words(text):
 
 
 def share(test, texts):
-    return sum(map(test, texts)) / max(len(texts), 1)
+    return sum(bool(test(t)) for t in texts) / max(len(texts), 1)
 
 
 def median(values):
