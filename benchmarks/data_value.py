@@ -46,7 +46,8 @@ WAVES = {"wave 8: realism waves": (25, 31), "wave 9: MPs' timelines": (32, 37),
          "wave 20: label-blind timelines of party accounts": (93, 100),
          "wave 21: label-blind timelines of Kamer members, terse then long": (101, 108),
          "wave 22: label-blind timelines of government voices and personal accounts": (109, 116),
-         "wave 23: label-blind timelines in the register of real posts": (117, 126)}
+         "wave 23: label-blind timelines in the register of real posts": (117, 126),
+         "wave 24: label-blind Kamer members in conversation": (127, 134)}
 GROUPS = {"w1-7": (1, 7), "w8-24": (8, 24)} | {f"w{lo}-{hi}": (lo, hi) for lo, hi in WAVES.values()}
 
 

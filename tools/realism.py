@@ -44,7 +44,8 @@ SUBSETS = {"realism waves (w25 and later)": 25,
            "corona stretches, government voices and what follows)": 74,
            "w93 and later (waves 20 on: label-blind party accounts, Kamer members terse then long, "
            "government voices and personal accounts)": 93,
-           "w117 and later (wave 23: label-blind timelines in the register of real posts)": 117}
+           "w117 and later (wave 23: label-blind timelines in the register of real posts)": 117,
+           "w127 and later (wave 24: label-blind Kamer members in conversation)": 127}
 #: The adversarial AUC is averaged over this many draws of the corpus sample (and CV folds):
 #: one draw moves by about 0.01 with the sample alone.
 DRAWS = 5
