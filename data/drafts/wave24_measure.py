@@ -8,12 +8,32 @@ import json
 import re
 import statistics
 import sys
+from pathlib import Path
 
-LINK = re.compile(r"https?://\S+")
-REPLY = re.compile(r"\s*\.?@\w")
-PARTY = re.compile(r"\b(?i:vvd|pvv|cda|d66|sp|pvda|groenlinks|christenunie|sgp|pvdd|ja21|fvd|bbb|nsc|"
-                   r"50plus|bij1)\b|\bDENK\b|\bVolt\b")
-EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from style_measures import FORM, STYLE
+
+REPLY = STYLE["starts with @ or .@ (reply)"]
+# (figure, test, band up to 2019, band from 2020): shares of posts, the tests of the realism report
+SHARES = [
+    ("replies (start with @)", REPLY, (.20, .32), (.18, .30)),
+    ("posts under 60 chars", STYLE["under 60 characters"], (.13, .26), (.05, .13)),
+    ("posts under 30 chars", lambda t: len(t) < 30, (.02, .06), (.01, .04)),
+    ("a link", STYLE["a link"], (.55, .80), (.45, .70)),
+    ("an @mention", STYLE["an @mention"], (.40, .60), (.45, .70)),
+    ("a hashtag", STYLE["a hashtag"], (.18, .33), (.20, .38)),
+    ("an exclamation mark", STYLE["an exclamation mark"], (.25, .42), (.25, .42)),
+    ("a question mark", FORM["a question"], (.07, .14), (.08, .16)),
+    ("emoji", STYLE["emoji"], (.05, .16), (.18, .38)),
+    ("a line break", STYLE["a line break"], (0, .08), (.18, .34)),
+    ("three or more sentences", FORM["three or more sentences"], (0, .11), (.22, .40)),
+    ("ends with a full stop (links aside)", FORM["ends with a full stop (links aside)"],
+     (.12, .24), (.20, .36)),
+    ('"ik"', FORM['"ik"'], (.03, .09), (.18, .34)),
+    ('"geen"', FORM['"geen"'], (0, .04), (0, .04)),
+    ('"om ... te"', FORM['"om … te"'], (.03, .09), (.10, .22)),
+    ("a real party's name", STYLE["a party's name (VVD, PVV, D66, ...)"], (.06, .15), (.07, .17)),
+]
 # word: (band up to 2019, band from 2020), per 1,000 words
 WORD_BANDS = {"dat": ((7, 14), (7, 13)), "maar": ((4, 8), (3.5, 7)), "toch": ((1.5, 3.5), (1.5, 3.5)),
               "ook": ((5.5, 10), (4.5, 9)), "wel": ((2.2, 4.5), (2.2, 4.5)), "wat": ((3.8, 7.5), (4.3, 8.5)),
@@ -23,10 +43,6 @@ WORD_BANDS = {"dat": ((7, 14), (7, 13)), "maar": ((4, 8), (3.5, 7)), "toch": ((1
 
 def reply_words(text):
     return re.sub(r"^(\s*\.?@\w+\s*)+", "", text)
-
-
-def without_links(text):
-    return LINK.sub(" ", text).strip()
 
 
 def words(text):
@@ -43,34 +59,15 @@ def median(values):
 
 def figures(texts):
     """(name, value, band up to 2019, band from 2020) for each figure of the brief."""
-    replies = [t for t in texts if REPLY.match(t)]
-    others = [t for t in texts if not REPLY.match(t)]
-    rows = [
-        ("replies (start with @)", share(REPLY.match, texts), (.20, .32), (.18, .30)),
+    replies = [t for t in texts if REPLY(t)]
+    others = [t for t in texts if not REPLY(t)]
+    rows = [(name, share(test, texts), old, new) for name, test, old, new in SHARES]
+    rows[1:1] = [
         ("median length of a reply's words (chars)", median([len(reply_words(t)) for t in replies]),
          (30, 60), (45, 85)),
         ("replies whose words are under 40 chars", share(lambda t: len(reply_words(t)) < 40, replies),
          (.30, .55), (.18, .40)),
         ("median length of other posts (chars)", median([len(t) for t in others]), (85, 125), (190, 260)),
-        ("posts under 60 chars", share(lambda t: len(t) < 60, texts), (.13, .26), (.05, .13)),
-        ("posts under 30 chars", share(lambda t: len(t) < 30, texts), (.02, .06), (.01, .04)),
-        ("a link", share(LINK.search, texts), (.55, .80), (.45, .70)),
-        ("an @mention", share(lambda t: re.search(r"@\w", t), texts), (.40, .60), (.45, .70)),
-        ("a hashtag", share(lambda t: "#" in t, texts), (.18, .33), (.20, .38)),
-        ("an exclamation mark", share(lambda t: "!" in t, texts), (.25, .42), (.25, .42)),
-        ("a question mark", share(lambda t: "?" in t, texts), (.07, .14), (.08, .16)),
-        ("emoji", share(EMOJI.search, texts), (.05, .16), (.18, .38)),
-        ("a line break", share(lambda t: "\n" in t, texts), (0, .08), (.18, .34)),
-        ("three or more sentences",
-         share(lambda t: len(re.findall(r"[.!?]+(?=\s|$)", without_links(t))) >= 3, texts),
-         (0, .11), (.22, .40)),
-        ("ends with a full stop (links aside)", share(lambda t: without_links(t).endswith("."), texts),
-         (.12, .24), (.20, .36)),
-        ('"ik"', share(lambda t: re.search(r"\bik\b", t, re.I), texts), (.03, .09), (.18, .34)),
-        ('"geen"', share(lambda t: re.search(r"\bgeen\b", t, re.I), texts), (0, .04), (0, .04)),
-        ('"om ... te"', share(lambda t: re.search(r"\bom\b[^.!?]{0,60}\bte\b", t, re.I), texts),
-         (.03, .09), (.10, .22)),
-        ("a real party's name", share(PARTY.search, texts), (.06, .15), (.07, .17)),
     ]
     tokens = [words(t) for t in texts]
     total = max(sum(map(len, tokens)), 1)
