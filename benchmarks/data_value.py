@@ -6,9 +6,8 @@ Linear models with the shipped model's features and C, fitted on parts of the co
 train + dev splits, scored on the corpus test split and on the real sets in
 ../shared/data (evaluation only, never trained on):
 
-- each realism wave alone (wave 8: w25-w31; 9: MPs' timelines, w32-w37; 10: MPs' posts without
-  signposts, w38-w43; 11: party accounts, w44-w46; 13: contrastive units, w51-w56; 14-16:
-  label-blind timelines, w57-w73; wave 12, w47-w50, is set aside), against as many posts drawn
+- each realism wave alone (``WAVES``: wave 8, w25-w31, to the label-blind waves 14-24,
+  w57-w134; wave 12, w47-w50, is set aside), against as many posts drawn
   from waves 1-24, drawn once with their own label mix and once with the wave's;
 - waves 1-24 alone and all waves;
 - all waves with the writer's low-confidence posts down-weighted;
