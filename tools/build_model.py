@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +25,11 @@ sys.path.insert(0, str(ROOT / "src"))
 import afzender  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data"
+#: The README's command-line examples, rerun on the shipped model whenever it is rebuilt.
+CHECK_EXAMPLE = ["check", "Zaterdag ons partijcongres in Utrecht: kom allemaal!",
+                 "--account-type", "corporate"]
+AUDIT_EXAMPLE = ["audit", "tests/fixtures/accounts.jsonl", "--account-type",
+                 "tests/fixtures/account_types.csv", "--lang", "en"]
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -78,7 +86,7 @@ def document(output: Path, metrics: dict) -> None:
         return
     lines = ["| data | posts | macro-F1 | accuracy | share predicted partijpoliticus | ECE |",
              "|---|---|---|---|---|---|"]
-    for name, m in metrics.items():
+    for name, m in sorted(metrics.items()):  # a manifest's metrics come back in sorted order
         lines.append(f"| {name} | {m['n']} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | "
                      f"{m['share_predicted']['partijpoliticus']:.3f} | {m['ece']:.3f} |")
     sys.path.insert(0, str(ROOT / "tools"))
@@ -86,6 +94,36 @@ def document(output: Path, metrics: dict) -> None:
 
     for doc in docs:
         replace_block(doc, block, "\n".join(lines))
+    if block == "model":
+        for name, body in cli_examples().items():
+            replace_block(ROOT / "README.md", name, body)
+
+
+def _cli(*args: str, status: int = 0) -> str:
+    """The afzender command line's stdout; ``status``: the exit status it must give."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-m", "afzender.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != status:
+        raise SystemExit(f"afzender {args[0]} failed:\n{done.stderr}")
+    return done.stdout.rstrip()
+
+
+def cli_examples() -> dict[str, str]:
+    """The README's ``check`` and ``audit`` examples as the shipped model answers them today."""
+    # check exits 1: the party post does not fit a corporate account.
+    quoted = " ".join(f'"{a}"' if " " in a else a for a in CHECK_EXAMPLE)
+    check = f"```\n$ afzender {quoted}\n{_cli(*CHECK_EXAMPLE, status=1)}\n```"
+    with tempfile.TemporaryDirectory() as folder:
+        printed = _cli(*AUDIT_EXAMPLE, "-o", folder)
+        table = Path(folder, "audit.md").read_text(encoding="utf-8").splitlines()
+    accounts = "\n".join(line for line in printed.splitlines() if not line.startswith("wrote "))
+    head = table.index(next(line for line in table if line.startswith("| row |")))
+    party_post = next(line for line in table[head:] if line.startswith("| line 3 |"))
+    audit = "\n".join([f"```\n$ afzender {' '.join(AUDIT_EXAMPLE)} -o audit-report", accounts, "```",
+                       "`audit-report/audit.md` then says, among others:", "",
+                       table[head], table[head + 1], party_post])
+    return {"check-example": check, "audit-example": audit}
 
 
 if __name__ == "__main__":
