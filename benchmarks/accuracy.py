@@ -381,7 +381,8 @@ def render_finetuned(p) -> list[str]:
     if info.get("speeds_remeasured"):
         lines += ["", f"These two rows were added on {info['date']} by `python benchmarks/accuracy.py "
                   "--e5-finetuned DIR --only-e5-finetuned`, on the corpus of that day; the other "
-                  "rows come from the run named at the top. The speeds below of " + " and ".join(info["speeds_remeasured"])
+                  "rows come from the run named at the top. The speeds below of "
+                  + " and ".join(info["speeds_remeasured"])
                   + " (the shipped models) were measured in that same run."]
     return lines
 

@@ -118,7 +118,7 @@ def cli_examples() -> dict[str, str]:
         printed = _cli(*AUDIT_EXAMPLE, "-o", folder)
         table = Path(folder, "audit.md").read_text(encoding="utf-8").splitlines()
     accounts = "\n".join(line for line in printed.splitlines() if not line.startswith("wrote "))
-    head = table.index(next(line for line in table if line.startswith("| row |")))
+    head = next(i for i, line in enumerate(table) if line.startswith("| row |"))
     party_post = next(line for line in table[head:] if line.startswith("| line 3 |"))
     audit = "\n".join([f"```\n$ afzender {' '.join(AUDIT_EXAMPLE)} -o audit-report", accounts, "```",
                        "`audit-report/audit.md` then says, among others:", "",
